@@ -1,0 +1,5 @@
+"""`python -m reader` runs newsdesk."""
+
+from reader.cli import main
+
+raise SystemExit(main())

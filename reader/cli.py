@@ -1,0 +1,123 @@
+"""The `newsdesk` command: open a store, or run one of its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reader import __version__
+
+SUBCOMMANDS = ("preview", "export", "count")
+
+DESCRIPTION = """\
+A keyboard-driven terminal reader for a local store of news articles.
+
+A store is a folder of .txt/.md files, each a YAML front matter document.
+With no STORE, newsdesk opens the sample store that ships with it."""
+
+EPILOG = """\
+subcommands:
+  newsdesk preview URL [--format text|markdown|json]
+                        print the readable text of a web page
+  newsdesk export [STORE] [--format json|csv|markdown] [--query Q]
+                        print the articles with their triage state
+  newsdesk count [STORE] [--query Q]
+                        print how many articles match a query
+
+Run 'newsdesk SUBCOMMAND --help' for each one's options.
+Inside the reader, press ? for every key."""
+
+
+def _open_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "store",
+        nargs="?",
+        type=Path,
+        metavar="STORE",
+        help="folder of articles to open (default: the bundled sample store)",
+    )
+    parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        return _subcommand(args[0], args[1:])
+    options = _open_parser().parse_args(args)
+    return open_store(options.store)
+
+
+def _fail(message: str) -> int:
+    print(f"newsdesk: {message}", file=sys.stderr)
+    return 2
+
+
+def open_store(store: Path | None) -> int:
+    from reader.store import SAMPLE_STORE, StoreError, check_store, scan
+
+    path = store if store is not None else SAMPLE_STORE
+    try:
+        root = check_store(path)
+        if next(scan(root), None) is None:
+            return _fail(f"no article files (.txt or .md) in {path}")
+    except StoreError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(f"cannot read store {path}: {error.strerror or error}")
+
+    from reader.app import NewsdeskApp
+
+    title = "sample store" if store is None else str(path)
+    NewsdeskApp(root, title=title).run()
+    return 0
+
+
+def _subcommand(name: str, args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog=f"newsdesk {name}")
+    if name == "preview":
+        parser.description = "Fetch a web page and print its readable text."
+        parser.add_argument("url", metavar="URL")
+        parser.add_argument(
+            "--format",
+            choices=("text", "markdown", "json"),
+            default="text",
+            help="text (what the preview pane shows), markdown or json (default: text)",
+        )
+        parser.add_argument("--cache", type=Path, metavar="DIR", help="page cache folder")
+        options = parser.parse_args(args)
+        from reader.preview_cmd import main as preview_main
+
+        return preview_main(options.url, options.format, options.cache)
+    parser.description = (
+        "Print the articles of a store with their triage state."
+        if name == "export"
+        else "Print how many articles of a store match a query."
+    )
+    parser.add_argument(
+        "store",
+        nargs="?",
+        type=Path,
+        metavar="STORE",
+        help="folder of articles (default: the bundled sample store)",
+    )
+    parser.add_argument("--state", type=Path, metavar="PATH", help="triage state file")
+    parser.add_argument("--query", metavar="Q", help="only the articles matching this query")
+    if name == "export":
+        parser.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    options = parser.parse_args(args)
+    if name == "export":
+        from reader.export import main as export_main
+
+        return export_main(options.store, options.state, options.format, options.query)
+    from reader.export import count_main
+
+    return count_main(options.store, options.state, options.query)

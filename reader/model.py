@@ -1,0 +1,139 @@
+"""The article model: a slim `Row` per article for lists, counts and queries,
+and a full `Article` read from its file when it is opened.
+
+Every string held here has already been cleaned by `reader.text` (control and
+escape sequences stripped, mojibake repaired): whatever reaches a widget from
+these objects is plain data, never markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(slots=True)
+class Row:
+    """What the list, the tree, the counts and the queries need of one article.
+
+    Kept small (well under 1 KB an article) so that 100,000 of them fit in
+    memory; the body, the related items and unknown fields stay on disk.
+    """
+
+    path: str
+    """Path of the file inside the store, with `/` separators."""
+    title: str
+    provider: str
+    domain: str
+    published: float | None
+    """Publication time as a UTC POSIX timestamp, or None when unknown."""
+    quality: int | None
+    heat: int | None
+    topics: tuple[str, ...]
+    category: str
+    type: str
+    web_url: str
+    excerpt: str
+    has_body: bool
+    n_related: int
+    mtime_ns: int = 0
+    size: int = 0
+
+    @property
+    def key(self) -> str:
+        """The identity that triage state is kept under.
+
+        The article's `webUrl` when it has one (two files with the same URL
+        share their state), otherwise its path inside the store.
+        """
+        return self.web_url or f"path:{self.path}"
+
+    @property
+    def published_dt(self) -> datetime | None:
+        if self.published is None:
+            return None
+        return datetime.fromtimestamp(self.published, UTC)
+
+
+@dataclass(slots=True, frozen=True)
+class Related:
+    """One item of an article's related coverage."""
+
+    title: str
+    excerpt: str
+    published: datetime | None
+    web_url: str
+    amp_url: str
+    cdn_amp_url: str
+    type: str
+    provider: str
+    domain: str
+    quality: int | None
+
+
+@dataclass(slots=True)
+class Article:
+    """A whole article, parsed from its file."""
+
+    path: str
+    title: str
+    excerpt: str
+    published: datetime | None
+    """Timezone-aware (UTC) publication time; naive dates are taken as UTC."""
+    web_url: str
+    amp_url: str
+    cdn_amp_url: str
+    type: str
+    category: str
+    quality: int | None
+    heat: int | None
+    published_flag: bool | None
+    provider: str
+    domain: str
+    topics: tuple[str, ...]
+    related: tuple[Related, ...]
+    body: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Fields this version does not know, kept as read (cleaned strings)."""
+    secured: str = field(default="", repr=False)
+    """The pipeline's signature: kept, never shown, never altered."""
+    mtime_ns: int = 0
+    size: int = 0
+
+    @property
+    def key(self) -> str:
+        return self.web_url or f"path:{self.path}"
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The page and its fallbacks, in the order a preview tries them."""
+        return tuple(u for u in (self.web_url, self.amp_url, self.cdn_amp_url) if u)
+
+    def to_row(self) -> Row:
+        return Row(
+            path=self.path,
+            title=self.title,
+            provider=self.provider,
+            domain=self.domain,
+            published=self.published.timestamp() if self.published else None,
+            quality=self.quality,
+            heat=self.heat,
+            topics=self.topics,
+            category=self.category,
+            type=self.type,
+            web_url=self.web_url,
+            excerpt=self.excerpt,
+            has_body=bool(self.body.strip()),
+            n_related=len(self.related),
+            mtime_ns=self.mtime_ns,
+            size=self.size,
+        )
+
+
+@dataclass(slots=True, frozen=True)
+class Problem:
+    """A file of the store that could not be read as an article."""
+
+    path: str
+    reason: str

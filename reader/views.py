@@ -1,0 +1,101 @@
+"""Views over the loaded rows: facets, ordering and counts.
+
+A view is an ordered list of indices into the app's list of rows. The rows
+only grow while a store loads, so ordering and counting are incremental:
+each batch is sorted and merged in (`Timsort` merges two sorted runs in
+linear time), and counts are added, never recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reader.model import Row
+
+NO_DATE = float("-inf")
+
+
+@dataclass(slots=True, frozen=True)
+class Facet:
+    """What a node of the topic tree selects."""
+
+    kind: str
+    """One of: all, topic, provider, category, problems, problem."""
+    value: str = ""
+
+    def matches(self, row: Row) -> bool:
+        if self.kind == "all":
+            return True
+        if self.kind == "topic":
+            return self.value in row.topics
+        if self.kind == "provider":
+            return row.provider == self.value
+        if self.kind == "category":
+            return row.category == self.value
+        return False
+
+
+ALL = Facet("all")
+
+
+@dataclass(slots=True)
+class Counts:
+    total: int = 0
+    topics: Counter[str] = field(default_factory=Counter)
+    providers: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+
+    def add(self, rows: Sequence[Row]) -> None:
+        self.total += len(rows)
+        topics = self.topics
+        for row in rows:
+            for topic in row.topics:
+                topics[topic] += 1
+        self.providers.update(row.provider for row in rows)
+        self.categories.update(row.category for row in rows)
+
+    def of(self, facet: Facet) -> int:
+        if facet.kind == "all":
+            return self.total
+        table = {"topic": self.topics, "provider": self.providers, "category": self.categories}
+        counter = table.get(facet.kind)
+        return counter.get(facet.value, 0) if counter is not None else 0
+
+
+class Ordering:
+    """All row indices, newest first, kept up to date as rows are added.
+
+    Articles without a date come last; equal dates keep file order.
+    """
+
+    def __init__(self) -> None:
+        self.dates: list[float] = []
+        self.order: list[int] = []
+
+    def add(self, rows: Sequence[Row]) -> None:
+        start = len(self.dates)
+        self.dates.extend(NO_DATE if row.published is None else row.published for row in rows)
+        new = list(range(start, len(self.dates)))
+        key = self.dates.__getitem__
+        # Two sorted runs: the sort below is a linear merge.
+        new.sort(key=key, reverse=True)
+        self.order.extend(new)
+        self.order.sort(key=key, reverse=True)
+
+
+def filter_view(rows: Sequence[Row], order: Sequence[int], facet: Facet) -> list[int]:
+    """The indices of `order` whose rows `facet` selects, in order."""
+    if facet.kind == "all":
+        return list(order)
+    if facet.kind == "topic":
+        value = facet.value
+        return [i for i in order if value in rows[i].topics]
+    if facet.kind == "provider":
+        value = facet.value
+        return [i for i in order if rows[i].provider == value]
+    if facet.kind == "category":
+        value = facet.value
+        return [i for i in order if rows[i].category == value]
+    return []

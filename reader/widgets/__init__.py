@@ -1,0 +1,1 @@
+"""The widgets of newsdesk: they render and dispatch, nothing more."""

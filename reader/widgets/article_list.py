@@ -1,0 +1,300 @@
+"""The article list: one line per article, drawn on demand.
+
+Built on Textual's line API: only the lines on screen are rendered, so a view
+of 100,000 articles costs what a view of 30 does. The list holds a reference
+to the app's rows and a *view*, an ordered list of indices into them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.model import Row
+
+DATE_WIDTH = 10
+QUALITY_WIDTH = 3
+
+
+def format_date(timestamp: float | None) -> str:
+    """The date column: the local calendar day, or blank when unknown."""
+    if timestamp is None:
+        return ""
+    try:
+        return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
+def provider_column_width(list_width: int) -> int:
+    """The provider column's width, or 0 when the list is too narrow for it."""
+    return 0 if list_width < 48 else min(18, max(8, list_width // 6))
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, marking a cut with `…`."""
+    if width <= 0:
+        return ""
+    if text.isascii() and len(text) <= width:
+        return text.ljust(width)
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """A scrolling list of articles with a cursor."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--date",
+        "article-list--provider",
+        "article-list--quality",
+        "article-list--empty",
+    }
+
+    DEFAULT_CSS = """
+    ArticleList {
+        background: $surface;
+    }
+    ArticleList > .article-list--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    ArticleList:focus > .article-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    ArticleList > .article-list--date { color: $text-muted; }
+    ArticleList > .article-list--provider { color: $text-secondary; }
+    ArticleList > .article-list--quality { color: $text-muted; }
+    ArticleList > .article-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The cursor is on another article (or on none: `row` is None)."""
+
+        def __init__(self, row: int | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Resized(Message):
+        """The list's text width changed (the app redraws the column header)."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
+    class Opened(Message):
+        """The user asked to open the article under the cursor."""
+
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.rows = rows
+        self.view: list[int] = []
+        self.empty_message = "Loading…"
+        self.decorate: Callable[[Row], str] | None = None
+        """Optional marks drawn before the date (read/star/tags)."""
+        self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
+
+    # -- data ---------------------------------------------------------------
+
+    @property
+    def current_row(self) -> int | None:
+        """Index into `rows` of the article under the cursor."""
+        if 0 <= self.cursor < len(self.view):
+            return self.view[self.cursor]
+        return None
+
+    def set_view(self, view: list[int], keep: int | None = None) -> None:
+        """Show `view`; keep the cursor on row `keep` when it is still there."""
+        previous = self.current_row
+        self.view = view
+        self._line_cache.clear()
+        target = keep if keep is not None else previous
+        position = 0
+        if target is not None:
+            try:
+                position = view.index(target)
+            except ValueError:
+                position = min(self.cursor, max(len(view) - 1, 0))
+        self.virtual_size = Size(self.size.width, len(view))
+        self._move_to(position, force_message=self.current_row != previous or not view)
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Redraw every line (after the rows' marks changed)."""
+        self._line_cache.clear()
+        self.refresh()
+
+    # -- cursor -------------------------------------------------------------
+
+    def _move_to(self, position: int, *, force_message: bool = False) -> None:
+        count = len(self.view)
+        position = max(0, min(position, count - 1)) if count else 0
+        old = self.cursor
+        changed = position != old
+        self.cursor = position
+        if count:
+            self._scroll_cursor_into_view()
+        if changed:
+            self._refresh_line_at(old)
+            self._refresh_line_at(position)
+        if changed or force_message:
+            self.post_message(self.CursorMoved(self.current_row))
+
+    def _refresh_line_at(self, position: int) -> None:
+        y = position - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh_line(y)
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = self.scroll_offset.y
+        height = max(self.scrollable_content_region.height, 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.view) - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor + max(self.scrollable_content_region.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor - max(self.scrollable_content_region.height - 1, 1))
+
+    def action_open(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    def move_to_row(self, row: int) -> bool:
+        """Put the cursor on row index `row` if the view holds it."""
+        try:
+            position = self.view.index(row)
+        except ValueError:
+            return False
+        self._move_to(position)
+        return True
+
+    def _on_click(self, event: events.Click) -> None:
+        position = event.y + self.scroll_offset.y
+        if 0 <= position < len(self.view):
+            self.focus()
+            if event.chain >= 2 and position == self.cursor:
+                self.action_open()
+            else:
+                self._move_to(position)
+
+    def on_resize(self) -> None:
+        self._line_cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.view))
+        self.post_message(self.Resized(self.scrollable_content_region.width))
+
+    # -- rendering ----------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        position = y + self.scroll_offset.y
+        base = self.rich_style
+        if not self.view:
+            if y == 0:
+                style = base + self.get_component_rich_style("article-list--empty")
+                return Strip([Segment(fit(" " + self.empty_message, width), style)])
+            return Strip.blank(width, base)
+        if position >= len(self.view):
+            return Strip.blank(width, base)
+        row_index = self.view[position]
+        is_cursor = position == self.cursor
+        key = (row_index, width, is_cursor, self.has_focus)
+        strip = self._line_cache.get(key)
+        if strip is None:
+            strip = self._render_row(self.rows[row_index], width, is_cursor)
+            if len(self._line_cache) > 2000:
+                self._line_cache.clear()
+            self._line_cache[key] = strip
+        return strip
+
+    def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
+        base = self.rich_style
+        style = self.get_component_rich_style
+        line_style = base + style("article-list--cursor") if is_cursor else base
+        marks = self.decorate(row) if self.decorate else ""
+        provider_width = provider_column_width(width)
+        quality = "" if row.quality is None else str(row.quality)
+        fixed = len(marks) + DATE_WIDTH + 1 + (provider_width + 1 if provider_width else 0)
+        title_width = max(width - fixed - QUALITY_WIDTH - 2, 1)
+        segments: list[Segment] = []
+        if marks:
+            segments.append(Segment(marks, line_style))
+        segments.append(
+            Segment(
+                fit(format_date(row.published), DATE_WIDTH) + " ",
+                _over(line_style, style("article-list--date"), is_cursor),
+            )
+        )
+        if provider_width:
+            segments.append(
+                Segment(
+                    fit(row.provider or row.domain, provider_width) + " ",
+                    _over(line_style, style("article-list--provider"), is_cursor),
+                )
+            )
+        segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", line_style))
+        segments.append(
+            Segment(
+                quality.rjust(QUALITY_WIDTH) + " ",
+                _over(line_style, style("article-list--quality"), is_cursor),
+            )
+        )
+        return Strip(segments).extend_cell_length(width, line_style).crop(0, width)
+
+
+def _over(line_style: Style, column_style: Style, is_cursor: bool) -> Style:
+    """Column colours apply except on the cursor line, which has its own."""
+    return line_style if is_cursor else line_style + column_style

@@ -1,0 +1,106 @@
+"""Shared fixtures: a pinned time zone, the real sample article, store builders."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_SAMPLE = REPO.parent / "shared" / "sample-store"
+"""The real article a user gave us: read in place, never shipped."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _utc() -> Iterator[None]:
+    """Dates are shown in local time: pin it so screens and snapshots agree."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if previous is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+def article_text(
+    title: str = "A title",
+    *,
+    topics: list[str] | str | None = None,
+    provider: str = "Harbour Post",
+    domain: str = "harbourpost.example",
+    date: str | None = "2026-03-14T08:30:00Z",
+    url: str | None = None,
+    quality: object = 50,
+    body: str = "",
+    extra: str = "",
+) -> str:
+    """The text of an article file in the store's format."""
+    topics = ["AI"] if topics is None else topics
+    lines = ["---", "category: news", f"title: {_yaml_str(title)}", 'excerpt: "An excerpt."']
+    if date is not None:
+        lines.append(f"publishedDateTime: {date}")
+    if url is not None:
+        lines.append(f'webUrl: "{url}"')
+    lines += ["type: article", f"quality: {quality}", "heat: 3", "published: true"]
+    lines += ["provider:", f"  name: {_yaml_str(provider)}", f"  domain: {domain}"]
+    if isinstance(topics, str):
+        lines.append(f"topics: {_yaml_str(topics)}")
+    else:
+        lines.append("topics:")
+        lines += [f"  - {_yaml_str(topic)}" for topic in topics]
+    if extra:
+        lines.append(extra)
+    lines += ['secured: "c2VjcmV0"', "---", body]
+    return "\n".join(lines)
+
+
+def _yaml_str(value: str) -> str:
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\x1b", "\\e").replace("\n", "\\n")
+    )
+    return f'"{escaped}"'
+
+
+StoreMaker = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_store(tmp_path: Path) -> StoreMaker:
+    """Write files (name -> text or bytes) into a fresh store folder."""
+
+    counter = iter(range(1_000_000))
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / f"store{next(counter)}"
+        root.mkdir()
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+def screen_text(app: object) -> str:
+    """The characters on the app's screen right now, one line per row."""
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return "\n".join(strip.text for strip in strips)
+
+
+async def wait_loaded(pilot: object) -> None:
+    """Wait until the store has loaded and the screen has caught up."""
+    app = pilot.app  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.1)  # type: ignore[attr-defined]

@@ -1,0 +1,241 @@
+"""The reader driven from the keyboard and the mouse, as a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reader.app import NewsdeskApp
+from reader.views import Facet
+from reader.widgets.article_list import ArticleList
+from reader.widgets.detail import DetailView, RelatedList
+from reader.widgets.topic_tree import TopicTree
+from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text, screen_text, wait_loaded
+
+
+def three_topic_store(make_store: StoreMaker) -> Path:
+    return make_store(
+        {
+            "001_a.txt": article_text(
+                "Robots learn to fold laundry", topics=["AI"], date="2026-03-01T10:00:00Z"
+            ),
+            "002_b.txt": article_text(
+                "Comet seen over the harbour",
+                topics=["Space"],
+                date="2026-03-02T10:00:00Z",
+                provider="Orbit Daily",
+            ),
+            "003_c.txt": article_text(
+                "Satellites map the glaciers",
+                topics=["Space", "Climate"],
+                date="2026-03-03T10:00:00Z",
+            ),
+            "004_d.txt": article_text(
+                "Heat records fall again", topics=["Climate"], date="2026-03-04T10:00:00Z"
+            ),
+        }
+    )
+
+
+def titles(app: NewsdeskApp) -> list[str]:
+    articles = app.query_one(ArticleList)
+    return [app.rows[i].title for i in articles.view]
+
+
+async def test_list_is_newest_first_and_detail_follows_the_cursor(
+    make_store: StoreMaker,
+) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert titles(app) == [
+            "Heat records fall again",
+            "Satellites map the glaciers",
+            "Comet seen over the harbour",
+            "Robots learn to fold laundry",
+        ]
+        detail = app.query_one(DetailView)
+        assert detail.article is not None and detail.article.title == "Heat records fall again"
+        await pilot.press("j", "j")
+        await pilot.pause(0.2)
+        assert detail.article.title == "Comet seen over the harbour"
+        assert "Comet seen over the harbour" in screen_text(app)
+        await pilot.press("G")
+        await pilot.pause(0.2)
+        assert detail.article.title == "Robots learn to fold laundry"
+        await pilot.press("g")
+        await pilot.pause(0.2)
+        assert detail.article.title == "Heat records fall again"
+
+
+async def test_selecting_a_topic_narrows_the_list(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        text = screen_text(app)
+        assert "All articles 4" in text and "Space 2" in text
+        app.query_one(TopicTree).select_facet(Facet("topic", "Space"))
+        await wait_loaded(pilot)
+        assert titles(app) == ["Satellites map the glaciers", "Comet seen over the harbour"]
+        assert "Topic: Space · 2 shown" in screen_text(app)
+
+
+async def test_clicking_a_tree_node_and_a_row(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        tree = app.query_one(TopicTree)
+        line = next(
+            y
+            for y in range(tree.last_line + 1)
+            if (node := tree.get_node_at_line(y)) is not None
+            and node.data == Facet("topic", "Climate")
+        )
+        await pilot.click(TopicTree, offset=(4, line))
+        await wait_loaded(pilot)
+        assert titles(app) == ["Heat records fall again", "Satellites map the glaciers"]
+        await pilot.click(ArticleList, offset=(20, 1))
+        await pilot.pause(0.2)
+        assert app.query_one(DetailView).article.title == "Satellites map the glaciers"
+
+
+@pytest.mark.parametrize("hostile", ["[@click=app.quit]x[/]", "[/]", "[bold]loud[/bold]"])
+async def test_markup_and_escapes_in_a_title_are_shown_literally(
+    make_store: StoreMaker, hostile: str
+) -> None:
+    root = make_store({"a.txt": article_text(f"{hostile} \x1b[2Jafter", topics=[hostile])})
+    app = NewsdeskApp(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        text = screen_text(app)
+        assert f"{hostile} after" in text
+        assert "\x1b" not in text
+        # Clicking the title in the detail view and in the list runs nothing.
+        await pilot.click(DetailView, offset=(3, 0))
+        await pilot.click(ArticleList, offset=(14, 0))
+        await pilot.pause()
+        assert app.is_running
+        assert f"{hostile} after" in screen_text(app)
+
+
+async def test_problem_files_are_listed_with_their_reasons(make_store: StoreMaker) -> None:
+    root = make_store(
+        {
+            "good.txt": article_text("Fine"),
+            "broken.txt": "---\ntitle: [unclosed\n---\n",
+            "latin.txt": "---\ntitle: café\n---\n".encode("latin-1"),
+        }
+    )
+    app = NewsdeskApp(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        text = screen_text(app)
+        assert "Problems 2" in text and "broken.txt" in text and "latin.txt" in text
+        app.query_one(TopicTree).select_facet(Facet("problem", "latin.txt"))
+        tree = app.query_one(TopicTree)
+        tree.focus()
+        await pilot.press("down", "up")
+        await pilot.pause()
+        # The cursor lands on a problem node: the detail explains it.
+        problem_lines = [
+            y
+            for y in range(tree.last_line + 1)
+            if (node := tree.get_node_at_line(y)) is not None
+            and node.data == Facet("problem", "latin.txt")
+        ]
+        tree.cursor_line = problem_lines[0]
+        await pilot.pause(0.2)
+        assert "not UTF-8 (byte 0xE9" in screen_text(app)
+
+
+async def test_keys_cycle_panes_show_help_and_quit(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert isinstance(app.focused, ArticleList)
+        await pilot.press("tab")
+        assert isinstance(app.focused, DetailView)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, TopicTree)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = screen_text(app)
+        assert "Article list" in help_text and "Hide or show" not in help_text
+        assert "Quit" in help_text and "Tree" in help_text
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_enter_opens_the_article_in_the_detail_pane(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(SHARED_SAMPLE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("enter")
+        assert isinstance(app.focused, DetailView)
+        related = app.query_one(RelatedList)
+        assert related.option_count == 2
+        await pilot.press("tab")
+        assert app.focused is related
+        await pilot.press("j")
+        assert related.current is not None
+        assert related.current.provider == "Daily Hampshire Gazette"
+        text = screen_text(app)
+        assert "Over 75 Organizations" in text and "Noozhawk" in text
+        assert "secured" not in text and "OkgnuIPK" not in text
+
+
+async def test_a_long_body_renders_in_parts(make_store: StoreMaker) -> None:
+    paragraphs = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(400))
+    root = make_store({"long.md": article_text("Long read", body=paragraphs)})
+    app = NewsdeskApp(root)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        detail = app.query_one(DetailView)
+        assert detail._rest, "the body should not be rendered whole"
+        before = len(detail._rest)
+        assert "characters more: press +" in str(detail.query_one("#detail-more").content)
+        detail.focus()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert len(detail._rest) == before - 1
+
+
+async def test_narrow_terminal_hides_the_tree_until_asked(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        assert not app.query_one(TopicTree).display or not app.tree_visible
+        assert "Heat records fall again" in screen_text(app)
+        await pilot.press("backslash")
+        await pilot.pause()
+        assert app.tree_visible and isinstance(app.focused, TopicTree)
+        assert "All articles 4" in screen_text(app)
+        await pilot.press("backslash")
+        await pilot.pause()
+        assert not app.tree_visible and isinstance(app.focused, ArticleList)
+
+
+async def test_a_large_store_loads_in_batches_through_worker_processes(
+    make_store: StoreMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reader.loader as loader
+
+    monkeypatch.setattr(loader, "FIRST_BATCH", 10)
+    monkeypatch.setattr(loader, "CHUNK", 25)
+    monkeypatch.setattr(loader, "POOL_THRESHOLD", 40)
+    files: dict[str, str | bytes] = {
+        f"d{i // 50}/{i:04d}_x.txt": article_text(
+            f"Article {i}", date=f"2026-01-01T00:{i % 60:02d}:00Z"
+        )
+        for i in range(300)
+    }
+    files["d0/bad.txt"] = b"\xff\xfe"
+    app = NewsdeskApp(make_store(files))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert len(app.rows) == 300 and len(app.problems) == 1
+        assert len(app.query_one(ArticleList).view) == 300
+        assert "300 articles" in screen_text(app)

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from reader.store import (
+    ParseError,
+    StoreError,
+    check_store,
+    load_store,
+    parse_text,
+    read_article,
+    scan,
+)
+from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text
+
+
+def test_the_real_sample_article_parses_in_full() -> None:
+    result = load_store(SHARED_SAMPLE)
+    assert result.problems == []
+    [row] = result.rows
+    assert row.title.startswith("Over 75 Organizations")
+    assert row.provider == "Scoop" and row.domain == "scoop.co.nz"
+    assert row.topics == ("Computer Vision", "AI")
+    assert row.published == datetime(2020, 7, 8, 19, 36, tzinfo=UTC).timestamp()
+    assert (row.quality, row.heat, row.n_related, row.has_body) == (29, -1, 2, False)
+    article = read_article(SHARED_SAMPLE, row.path)
+    assert article.amp_url.startswith("https://m.scoop.co.nz/")
+    assert article.cdn_amp_url.startswith("https://m-scoop-co-nz.cdn.ampproject.org/")
+    assert article.published_flag is False
+    assert [r.provider for r in article.related] == ["Noozhawk", "Daily Hampshire Gazette"]
+    # The mojibake in the second related excerpt is repaired on the way in.
+    assert "state’s first" in article.related[1].excerpt
+    assert article.secured.startswith("OkgnuIPK")
+    assert "secured" not in article.extra
+    assert article.key == article.web_url
+
+
+def test_lenient_fields_are_normalised() -> None:
+    article = parse_text(
+        article_text(quality='"71"', topics="Space", date="2026-05-02 14:00:00"), "a.txt"
+    )
+    assert article.quality == 71
+    assert article.topics == ("Space",)
+    assert article.published == datetime(2026, 5, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (None, None),
+        ('"2026-05-02T10:00:00+02:00"', datetime(2026, 5, 2, 8, 0, tzinfo=UTC)),
+        ("2026-05-02", datetime(2026, 5, 2, tzinfo=UTC)),
+        ('"not a date"', None),
+        ('""', None),
+    ],
+)
+def test_dates_in_any_shape_become_utc_or_none(date: str | None, expected: datetime) -> None:
+    assert parse_text(article_text(date=date), "a.txt").published == expected
+
+
+def test_unknown_fields_are_kept_and_cleaned() -> None:
+    article = parse_text(
+        article_text(extra='language: en\nwordCount: 812\nnote: "x\\e[31my"'), "a.txt"
+    )
+    assert article.extra == {"language": "en", "wordCount": 812, "note": "xy"}
+
+
+def test_a_title_with_markup_and_escapes_is_kept_as_plain_text() -> None:
+    article = parse_text(article_text(title="[@click=app.quit]x[/] \x1b[2J"), "a.txt")
+    assert article.title == "[@click=app.quit]x[/]"
+
+
+def test_python_tags_never_execute(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    text = f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n---\n"
+    with pytest.raises(ParseError, match="bad YAML"):
+        parse_text(text, "a.txt")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (b"just some text\n", "no front matter"),
+        (b"---\ntitle: [unclosed\n---\n", "bad YAML"),
+        (b"---\ntitle: x\n", "not closed"),
+        (b"---\n- a\n- b\n---\n", "is a list"),
+        (b"---\n---\nbody\n", "empty front matter"),
+        ("---\ntitle: café\n---\n".encode("latin-1"), "not UTF-8 (byte 0xE9"),
+    ],
+)
+def test_malformed_files_become_problems_with_reasons(
+    make_store: StoreMaker, content: bytes, reason: str
+) -> None:
+    root = make_store({"good.txt": article_text(), "bad.txt": content})
+    result = load_store(root)
+    assert [row.path for row in result.rows] == ["good.txt"]
+    [problem] = result.problems
+    assert problem.path == "bad.txt"
+    assert reason in problem.reason
+
+
+def test_bad_yaml_reason_names_the_line(make_store: StoreMaker) -> None:
+    root = make_store({"bad.txt": "---\ntitle: ok\nexcerpt: [unclosed\n---\n"})
+    [problem] = load_store(root).problems
+    assert "line 3" in problem.reason
+
+
+def test_hidden_files_and_folders_and_other_suffixes_are_skipped(make_store: StoreMaker) -> None:
+    root = make_store(
+        {
+            "a.txt": article_text("A"),
+            "sub/b.md": article_text("B"),
+            ".hidden.txt": article_text("H"),
+            ".git/c.txt": article_text("C"),
+            "notes.json": "{}",
+        }
+    )
+    assert sorted(e.path for e in scan(root)) == ["a.txt", "sub/b.md"]
+
+
+def test_symlink_loops_do_not_hang_the_scan(make_store: StoreMaker) -> None:
+    root = make_store({"a/x.txt": article_text()})
+    os.symlink(root, root / "a" / "loop")
+    os.symlink(root / "a", root / "again")
+    paths = [entry.path for entry in scan(root)]
+    assert paths == ["a/x.txt"]
+
+
+def test_dangling_link_is_reported_as_unreadable(make_store: StoreMaker) -> None:
+    root = make_store({"a.txt": article_text()})
+    os.symlink(root / "missing.txt", root / "gone.txt")
+    problems = load_store(root).problems
+    assert [p.path for p in problems] == ["gone.txt"]
+    assert problems[0].reason.startswith("unreadable")
+
+
+def test_missing_store_and_file_instead_of_folder_are_store_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        check_store(tmp_path / "nope")
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(StoreError, match="not a folder"):
+        check_store(tmp_path / "f.txt")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StoreError, match="no article files"):
+        load_store(tmp_path / "empty")
+
+
+def test_duplicate_urls_share_a_key(make_store: StoreMaker) -> None:
+    url = "https://www.harbourpost.example/a"
+    root = make_store({"1.txt": article_text(url=url), "2.txt": article_text(url=url)})
+    rows = load_store(root).rows
+    assert rows[0].key == rows[1].key == url
+    assert (
+        make_store({"x.txt": article_text()})
+        and load_store(make_store({"y.txt": article_text()})).rows[0].key == "path:y.txt"
+    )
+
+
+def test_provider_as_string_and_domain_from_url() -> None:
+    text = article_text(url="https://www.orbit.example/a").replace(
+        'provider:\n  name: "Harbour Post"\n  domain: harbourpost.example', "provider: Orbit Daily"
+    )
+    article = parse_text(text, "a.txt")
+    assert (article.provider, article.domain) == ("Orbit Daily", "orbit.example")
+
+
+def test_bom_and_body_are_read() -> None:
+    article = parse_text("\ufeff" + article_text(body="# Heading\n\nText."), "a.md")
+    assert article.body == "# Heading\n\nText."
+    assert article.to_row().has_body

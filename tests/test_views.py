@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import random
+
+from reader.model import Row
+from reader.views import ALL, Counts, Facet, Ordering, filter_view
+
+
+def row(i: int, published: float | None, topics: tuple[str, ...] = ("AI",)) -> Row:
+    return Row(
+        path=f"{i}.txt",
+        title=f"t{i}",
+        provider=f"p{i % 3}",
+        domain="d.example",
+        published=published,
+        quality=i,
+        heat=0,
+        topics=topics,
+        category="news",
+        type="article",
+        web_url="",
+        excerpt="",
+        has_body=False,
+        n_related=0,
+    )
+
+
+def test_incremental_ordering_equals_a_full_sort_newest_first_undated_last() -> None:
+    rng = random.Random(4)
+    rows = [row(i, None if i % 7 == 0 else float(rng.randrange(50))) for i in range(500)]
+    ordering = Ordering()
+    for start in range(0, 500, 37):
+        ordering.add(rows[start : start + 37])
+    expected = sorted(
+        range(500),
+        key=lambda i: (rows[i].published is None, -(rows[i].published or 0), i),
+    )
+    assert ordering.order == expected
+
+
+def test_filters_and_counts_by_facet() -> None:
+    rows = [row(0, 3.0, ("AI", "Space")), row(1, 2.0, ("Space",)), row(2, 1.0, ())]
+    counts = Counts()
+    counts.add(rows)
+    order = [0, 1, 2]
+    assert filter_view(rows, order, Facet("topic", "Space")) == [0, 1]
+    assert filter_view(rows, order, Facet("provider", "p1")) == [1]
+    assert filter_view(rows, order, ALL) == [0, 1, 2]
+    assert counts.of(Facet("topic", "Space")) == 2
+    assert counts.of(ALL) == 3
+    assert counts.of(Facet("category", "news")) == 3
