@@ -1,0 +1,59 @@
+"""The `newsdesk` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def newsdesk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reader", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_help_explains_the_store_argument_and_subcommands() -> None:
+    result = newsdesk("--help")
+    assert result.returncode == 0
+    assert "STORE" in result.stdout and "sample store" in result.stdout
+    for word in ("preview", "export", "count"):
+        assert f"newsdesk {word}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing", "no such store"),
+        (lambda tmp: tmp, "no article files"),
+        (lambda tmp: (tmp / "file.txt").write_text("x") and tmp / "file.txt", "not a folder"),
+    ],
+)
+def test_a_bad_store_is_one_line_and_status_2(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = newsdesk(str(make(tmp_path)))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_built_wheel_carries_styles_and_the_sample_store(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(REPO), "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("newsdesk-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "reader/styles/app.tcss" in names
+    assert sum(name.startswith("reader/sample_store/") for name in names) >= 40
+    assert any(name.endswith("entry_points.txt") for name in names)
