@@ -1,15 +1,16 @@
 """The newsdesk application: wires the loader, the views and the widgets.
 
 Slow work never runs on the UI thread: the store loads in a thread worker
-that hands over batches of slim rows, and views are filtered in another.
-Widgets only render what they are given and post messages back.
+that hands over batches of slim rows, views are filtered in another, and
+bulk triage actions run in a third. Widgets only render what they are given
+and post messages back.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.text import Text
@@ -23,14 +24,24 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from reader import timings
+from reader.config import Config
 from reader.loader import Batch, Progress, stream_store
 from reader.model import Problem, Row
 from reader.resources import styles_path
+from reader.state import NO_FLAGS, Change, Flags, State
 from reader.store import ParseError, read_article
+from reader.triage import TriageCounts, view_progress
 from reader.views import ALL, Counts, Facet, Ordering, filter_view
-from reader.widgets.article_list import DATE_WIDTH, ArticleList, provider_column_width
+from reader.widgets.article_list import (
+    DATE_WIDTH,
+    MARKS_WIDTH,
+    ArticleList,
+    Marks,
+    provider_column_width,
+)
 from reader.widgets.detail import DetailView, RelatedList
 from reader.widgets.help import HelpScreen
+from reader.widgets.prompts import ConfirmScreen, TagScreen
 from reader.widgets.topic_tree import TopicTree
 
 FLUSH_INTERVAL = 0.3
@@ -38,38 +49,86 @@ FLUSH_INTERVAL = 0.3
 DETAIL_DELAY = 0.05
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
+BULK = 200
+"""Actions on more keys than this run in a worker thread, not on key press."""
+FLAG_FACETS = frozenset({"inbox", "unread", "starred", "archived", "tag"})
+MAIN_SCREEN_ACTIONS = frozenset(
+    {
+        "toggle_read",
+        "toggle_star",
+        "archive",
+        "tag",
+        "undo",
+        "redo",
+        "next_unread",
+        "previous_unread",
+        "select",
+        "select_range",
+        "mark_view_read",
+        "toggle_tree",
+        "escape",
+    }
+)
 
 
 class NewsdeskApp(App[None]):
-    """Browse an article store: topic tree, article list, detail view."""
+    """Browse and triage an article store: topic tree, article list, detail."""
 
     TITLE = "newsdesk"
     CSS_PATH = [styles_path("app.tcss")]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Keys"),
+        Binding("m", "toggle_read", "Read"),
+        Binding("s", "toggle_star", "Star"),
+        Binding("e", "archive", "Archive"),
+        Binding("t", "tag", "Tag"),
+        Binding("u", "undo", "Undo"),
+        Binding("U", "redo", "Redo", show=False),
+        Binding("n", "next_unread", "Next unread", show=False),
+        Binding("N", "previous_unread", "Previous unread", show=False),
+        Binding("x", "select", "Select", show=False),
+        Binding("V", "select_range", "Select range", show=False),
+        Binding("A", "mark_view_read", "Mark view read", show=False),
         Binding("backslash", "toggle_tree", "Tree"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
-        Binding("escape", "focus_list", "Back to list", show=False),
+        Binding("escape", "escape", "Back to list / clear selection", show=False),
     ]
 
-    def __init__(self, root: Path, *, title: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        state: State | None = None,
+        config: Config | None = None,
+        title: str | None = None,
+    ) -> None:
         super().__init__()
         self.root = root
+        self.state = state if state is not None else State()
+        self.config = config or Config()
         self.store_title = title or str(root)
         self.rows: list[Row] = []
+        self.by_key: dict[str, list[int]] = {}
         self.problems: list[Problem] = []
         self.order: list[int] = []
         self.counts = Counts()
+        self.flags: dict[str, Flags] = {}
+        self.triage = TriageCounts()
+        self.flags_loaded = False
+        self.selected: set[str] = set()
         self.facet: Facet = ALL
         self.loading = True
+        self.busy = False
         self.progress: Progress | None = None
         self.load_seconds: float | None = None
+        self.last_action: str | None = None
+        self._anchor: int | None = None
         self._detail_timer: Timer | None = None
+        self._read_timer: Timer | None = None
         self._first_screen = False
 
     # -- layout ---------------------------------------------------------------
@@ -83,31 +142,48 @@ class NewsdeskApp(App[None]):
             yield DetailView(id="detail")
         with Horizontal(id="status-bar"):
             yield Static(id="status")
+            yield Static(id="last-action")
             yield ProgressBar(id="load-progress", show_eta=False, show_percentage=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.store_title
-        self.query_one("#articles", ArticleList).focus()
-        self._update_list_header()
+        articles = self.articles
+        articles.marks = self._marks
+        articles.focus()
         self._update_status()
+        self.load_flags()
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Triage keys act on the list: not while a prompt or help is open.
+        return not (action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
+
+    @property
+    def articles(self) -> ArticleList:
+        return self.query_one("#articles", ArticleList)
 
     @on(ArticleList.Resized)
     def _list_resized(self, event: ArticleList.Resized) -> None:
-        self._update_list_header(event.width)
-
-    def _update_list_header(self, width: int | None = None) -> None:
-        if width is None:
-            articles = self.query_one("#articles", ArticleList)
-            width = articles.scrollable_content_region.width or articles.size.width
+        width = event.width
         provider = provider_column_width(width)
-        header = "Date".ljust(DATE_WIDTH + 1)
+        header = " " * MARKS_WIDTH + "Date".ljust(DATE_WIDTH + 1)
         if provider:
             header += "Provider".ljust(provider + 1)
         title_width = max(width - len(header) - 5, 1)
         header += "Title".ljust(title_width + 1) + "  Q"
         self.query_one("#list-header", Static).update(Text(header, style="bold"))
+
+    def _marks(self, row: Row) -> Marks:
+        key = row.key
+        state = self.flags.get(key, NO_FLAGS)
+        return Marks(
+            selected=key in self.selected,
+            unread=not state.read,
+            starred=state.starred,
+            archived=state.archived,
+            tagged=bool(state.tags),
+        )
 
     # -- loading --------------------------------------------------------------
 
@@ -148,6 +224,24 @@ class NewsdeskApp(App[None]):
         flush()
         self.call_from_thread(self._load_finished)
 
+    @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
+    def load_flags(self) -> None:
+        """Read every article's triage state, and count it over the rows so far."""
+        flags = self.state.snapshot()
+        rows = self.rows[:]
+        triage = TriageCounts()
+        triage.add(rows, flags)
+        self.call_from_thread(self._flags_loaded, flags, triage, len(rows))
+
+    def _flags_loaded(self, flags: dict[str, Flags], triage: TriageCounts, counted: int) -> None:
+        self.flags = flags
+        triage.add(self.rows[counted:], flags)
+        self.triage = triage
+        self.flags_loaded = True
+        self._refresh_marks()
+        if self.facet.kind in FLAG_FACETS:
+            self.refresh_view()
+
     def _set_progress(self, progress: Progress) -> None:
         self.progress = progress
         self._update_status()
@@ -160,7 +254,13 @@ class NewsdeskApp(App[None]):
         batch_counts: Counts,
         progress: Progress | None,
     ) -> None:
+        start = len(self.rows)
         self.rows.extend(rows)
+        by_key = self.by_key
+        for index, row in enumerate(rows, start):
+            by_key.setdefault(row.key, []).append(index)
+        if self.flags_loaded:
+            self.triage.add(rows, self.flags)
         self.problems.extend(problems)
         self.order = order
         self.counts.total += batch_counts.total
@@ -169,9 +269,12 @@ class NewsdeskApp(App[None]):
         self.counts.categories.update(batch_counts.categories)
         if progress is not None:
             self.progress = progress
-        self.query_one(TopicTree).update_counts(self.counts, self.problems)
-        self.refresh_view()
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.refresh_view(anchor="row" if self._user_moved() else "top")
         self._update_status()
+
+    def _user_moved(self) -> bool:
+        return self.articles.cursor > 0 or self.screen.focused is not self.articles
 
     def _load_finished(self) -> None:
         self.loading = False
@@ -181,34 +284,33 @@ class NewsdeskApp(App[None]):
         # walking 100,000 objects on every later collection.
         gc.collect()
         gc.freeze()
-        articles = self.query_one("#articles", ArticleList)
         if not self.rows:
-            articles.empty_message = "No articles could be read: see Problems in the tree."
-            articles.refresh()
+            self.articles.empty_message = "No articles could be read: see Problems in the tree."
+            self.articles.refresh()
         self._update_status()
         timings.mark("loaded", rows=len(self.rows), problems=len(self.problems))
 
     # -- views ----------------------------------------------------------------
 
-    def refresh_view(self) -> None:
+    def refresh_view(self, anchor: str = "row") -> None:
         """Recompute the list for the current facet, off the UI thread."""
         if self.facet.kind == "all":
-            self._show_view(self.facet, self.order)
+            self._show_view(self.facet, self.order, anchor)
         elif self.facet.kind in {"problems", "problem"}:
-            self._show_view(self.facet, [])
+            self._show_view(self.facet, [], anchor)
         else:
-            self._compute_view(self.facet, self.order)
+            self._compute_view(self.facet, self.order, anchor)
 
     @work(thread=True, exclusive=True, group="view", exit_on_error=False)
-    def _compute_view(self, facet: Facet, order: list[int]) -> None:
-        view = filter_view(self.rows, order, facet)
+    def _compute_view(self, facet: Facet, order: list[int], anchor: str) -> None:
+        view = filter_view(self.rows, order, facet, self.flags)
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_view, facet, view)
+            self.call_from_thread(self._show_view, facet, view, anchor)
 
-    def _show_view(self, facet: Facet, view: list[int]) -> None:
+    def _show_view(self, facet: Facet, view: list[int], anchor: str = "row") -> None:
         if facet != self.facet:
             return
-        articles = self.query_one("#articles", ArticleList)
+        articles = self.articles
         if facet.kind == "problems":
             articles.empty_message = (
                 f"{len(self.problems):,} files could not be read: choose one in the tree."
@@ -219,12 +321,7 @@ class NewsdeskApp(App[None]):
             articles.empty_message = "Loading…"
         else:
             articles.empty_message = "No articles here."
-        keep = (
-            articles.current_row
-            if articles.cursor > 0 or self.screen.focused is not articles
-            else None
-        )
-        articles.set_view(view, keep=keep)
+        articles.set_view(view, anchor=anchor)
         self._update_status()
         if not self._first_screen and view:
             self._first_screen = True
@@ -240,19 +337,22 @@ class NewsdeskApp(App[None]):
             problem = next((p for p in self.problems if p.path == facet.value), None)
             if problem is not None:
                 self.query_one(DetailView).show_problem(problem)
-        self.refresh_view()
+        self.refresh_view(anchor="top")
 
     # -- detail ---------------------------------------------------------------
 
     @on(ArticleList.CursorMoved)
     def _cursor_moved(self, event: ArticleList.CursorMoved) -> None:
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
+        for timer in (self._detail_timer, self._read_timer):
+            if timer is not None:
+                timer.stop()
         if event.row is None:
             if self.facet.kind != "problem":
                 self.query_one(DetailView).show_message("Nothing selected")
             return
         self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        if self.config.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
         if timings.enabled():
             started = time.perf_counter()
             self.call_after_refresh(
@@ -260,7 +360,7 @@ class NewsdeskApp(App[None]):
             )
 
     def _show_current(self) -> None:
-        row_index = self.query_one("#articles", ArticleList).current_row
+        row_index = self.articles.current_row
         if row_index is None:
             return
         row = self.rows[row_index]
@@ -279,16 +379,200 @@ class NewsdeskApp(App[None]):
         self._show_current()
         self.query_one(DetailView).focus()
 
+    def on_descendant_focus(self, event: object) -> None:
+        # Opening an article (enter, or moving into the detail pane) reads it.
+        if self.config.mark_read_on_open and self.query_one(DetailView).has_focus:
+            self._mark_current_read()
+
+    def _mark_current_read(self) -> None:
+        row_index = self.articles.current_row
+        if row_index is None or not self.flags_loaded:
+            return
+        key = self.rows[row_index].key
+        if not self.flags.get(key, NO_FLAGS).read:
+            self._apply(self.state.set_read(key, True), remember=False)
+
     @on(DetailView.LinkFollowed)
     def _link_followed(self, event: DetailView.LinkFollowed) -> None:
         self.notify(Text(event.href), title="Link")
 
+    # -- triage ---------------------------------------------------------------
+
+    def _targets(self) -> list[str]:
+        """The keys an action applies to: the selection, else the cursor's."""
+        if self.selected:
+            return list(self.selected)
+        row_index = self.articles.current_row
+        return [] if row_index is None else [self.rows[row_index].key]
+
+    def _act(
+        self,
+        action: Callable[[list[str]], Change | None],
+        keys: list[str] | None = None,
+        *,
+        advance: bool = False,
+    ) -> None:
+        """Run a state action on `keys` (default: the targets) and show it."""
+        if self.busy:
+            self.notify("Still saving the last action…", severity="warning")
+            return
+        if not self.flags_loaded:
+            self.notify("Triage state is still loading…", severity="warning")
+            return
+        keys = self._targets() if keys is None else keys
+        if not keys:
+            return
+        clear = bool(self.selected)
+        if len(keys) > BULK:
+            self.busy = True
+            self._set_last_action(f"Working on {len(keys):,} articles…")
+            self._act_in_worker(action, keys, clear)
+            return
+        change = action(keys)
+        if clear:
+            self.selected.clear()
+        self._apply(change, advance=advance)
+
+    @work(thread=True, exclusive=True, group="state", exit_on_error=False)
+    def _act_in_worker(
+        self, action: Callable[[list[str]], Change | None], keys: list[str], clear: bool
+    ) -> None:
+        try:
+            change = action(keys)
+        finally:
+            self.call_from_thread(setattr, self, "busy", False)
+        if clear:
+            self.call_from_thread(self.selected.clear)
+        self.call_from_thread(self._apply, change)
+
+    def _apply(
+        self, change: Change | None, *, advance: bool = False, remember: bool = True
+    ) -> None:
+        """Show a change made to the state: marks, counts, view, status."""
+        if change is None:
+            self._set_last_action("Nothing to undo." if remember else None)
+            return
+        change.apply(self.flags)
+        self.triage.apply(change, self.rows, self.by_key)
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        if remember:
+            hint = self.state.peek_undo()
+            suffix = "  (u undoes)" if hint and change.kind != "undo" else ""
+            self._set_last_action(change.description + suffix)
+        articles = self.articles
+        if self.facet.kind in FLAG_FACETS and change.changed:
+            self.refresh_view(anchor="position" if advance else "row")
+        else:
+            if advance:
+                articles.action_cursor_down()
+            self._refresh_marks()
+
+    def _refresh_marks(self) -> None:
+        self.articles.refresh_rows()
+        self._update_status()
+
+    def action_toggle_read(self) -> None:
+        self._act(self.state.toggle_read)
+
+    def action_toggle_star(self) -> None:
+        self._act(self.state.toggle_starred, advance=self.config.advance_after_star)
+
+    def action_archive(self) -> None:
+        self._act(self.state.toggle_archived, advance=True)
+
+    def action_undo(self) -> None:
+        self._act(lambda _keys: self.state.undo(), keys=["-"])
+
+    def action_redo(self) -> None:
+        self._act(lambda _keys: self.state.redo(), keys=["-"])
+
+    def action_tag(self) -> None:
+        keys = self._targets()
+        if not keys or not self.flags_loaded:
+            return
+
+        def chosen(tag: str | None) -> None:
+            if tag:
+                self._act(lambda k: self.state.toggle_tag(k, tag), keys)
+
+        self.push_screen(TagScreen(self.state.tags(), len(keys)), chosen)
+
+    def action_mark_view_read(self) -> None:
+        view = self.articles.view
+        keys = list(dict.fromkeys(self.rows[i].key for i in view))
+        unread = sum(not self.flags.get(key, NO_FLAGS).read for key in keys)
+        if not unread:
+            self.notify("Every article in this view is already read.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._act(lambda k: self.state.set_read(k, True), keys)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Mark {unread:,} unread article{'s' if unread != 1 else ''} in this view"
+                f" ({self._facet_title()}, {len(view):,} shown) as read?"
+            ),
+            confirmed,
+        )
+
+    def action_select(self) -> None:
+        row_index = self.articles.current_row
+        if row_index is None:
+            return
+        key = self.rows[row_index].key
+        if key in self.selected:
+            self.selected.discard(key)
+        else:
+            self.selected.add(key)
+        self._anchor = self.articles.cursor
+        self.articles.action_cursor_down()
+        self._refresh_marks()
+
+    def action_select_range(self) -> None:
+        articles = self.articles
+        if self._anchor is None or self._anchor >= len(articles.view):
+            self._anchor = articles.cursor
+        low, high = sorted((self._anchor, articles.cursor))
+        self.selected.update(self.rows[i].key for i in articles.view[low : high + 1])
+        self._anchor = articles.cursor
+        self._refresh_marks()
+
+    def action_escape(self) -> None:
+        if self.selected:
+            self.selected.clear()
+            self._refresh_marks()
+        else:
+            self.articles.focus()
+
+    def _move_to_unread(self, step: int) -> None:
+        articles = self.articles
+        view, rows, flags = articles.view, self.rows, self.flags
+        position = articles.cursor + step
+        while 0 <= position < len(view):
+            if not flags.get(rows[view[position]].key, NO_FLAGS).read:
+                articles._move_to(position)
+                return
+            position += step
+        self.notify("No more unread articles this way.")
+
+    def action_next_unread(self) -> None:
+        self._move_to_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._move_to_unread(-1)
+
     # -- status ---------------------------------------------------------------
+
+    def _set_last_action(self, message: str | None) -> None:
+        self.last_action = message
+        self.query_one("#last-action", Static).update(Text(message or "", style="italic"))
 
     def _update_status(self) -> None:
         status = self.query_one("#status", Static)
         bar = self.query_one("#load-progress", ProgressBar)
-        articles = self.query_one("#articles", ArticleList)
+        view = self.articles.view
         text = Text()
         if self.loading:
             progress = self.progress
@@ -298,32 +582,43 @@ class NewsdeskApp(App[None]):
                 elapsed = max(time.monotonic() - progress.started, 1e-6)
                 rate = progress.parsed / elapsed
                 if progress.scanning:
-                    text.append(f"Reading store… {progress.parsed:,} of {progress.found:,}+ files")
+                    text.append(f"Reading… {progress.parsed:,} of {progress.found:,}+ files")
                     bar.update(total=None)
                 else:
                     left = (progress.found - progress.parsed) / rate if rate else 0
                     text.append(
-                        f"Reading store… {progress.parsed:,} of {progress.found:,} files"
+                        f"Reading… {progress.parsed:,} of {progress.found:,}"
                         f" · {rate:,.0f}/s · {left:,.0f} s left"
                     )
                     bar.update(total=max(progress.found, 1), progress=progress.parsed)
+            text.append("  │  ", style="dim")
         else:
             bar.display = False
-            text.append(f"{len(self.rows):,} articles")
             if self.problems:
                 count = len(self.problems)
-                text.append(f" · {count:,} problem{'s' if count != 1 else ''}", style="red")
+                text.append(f"{count:,} problem{'s' if count != 1 else ''}", style="red")
+                text.append("  │  ", style="dim")
             if self.load_seconds is not None and self.load_seconds >= 1:
-                text.append(f" · read in {self.load_seconds:.1f} s", style="dim")
-        text.append("  │  ", style="dim")
-        text.append(self._facet_title())
-        text.append(f" · {len(articles.view):,} shown", style="dim")
+                text.append(f"read in {self.load_seconds:.1f} s", style="dim")
+                text.append("  │  ", style="dim")
+        text.append(self._facet_title(), style="bold")
+        if len(view) > 20_000:
+            text.append(f" · {len(view):,} articles")
+        else:
+            text.append(" · " + view_progress(self.rows, view, self.flags).describe())
+        if self.selected:
+            text.append(f" · {len(self.selected):,} selected", style="bold")
         status.update(text)
 
     def _facet_title(self) -> str:
         facet = self.facet
         names = {
             "all": "All articles",
+            "inbox": "Inbox",
+            "unread": "Unread",
+            "starred": "Starred",
+            "archived": "Archived",
+            "tag": "Tag",
             "topic": "Topic",
             "provider": "Provider",
             "category": "Category",
@@ -333,7 +628,7 @@ class NewsdeskApp(App[None]):
         name = names.get(facet.kind, facet.kind)
         return f"{name}: {facet.value}" if facet.value else name
 
-    # -- actions --------------------------------------------------------------
+    # -- panes ----------------------------------------------------------------
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -358,10 +653,10 @@ class NewsdeskApp(App[None]):
         if show:
             tree.focus()
         elif tree.has_focus:
-            self.query_one("#articles", ArticleList).focus()
+            self.articles.focus()
 
     def action_focus_list(self) -> None:
-        self.query_one("#articles", ArticleList).focus()
+        self.articles.focus()
 
     def action_focus_tree(self) -> None:
         if not self.tree_visible:
@@ -378,19 +673,43 @@ class NewsdeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Show keys", "Every key binding of newsdesk", self.action_help)
-        yield SystemCommand(
-            "Toggle topic tree", "Hide or show the tree pane", self.action_toggle_tree
-        )
-        yield SystemCommand("Focus topic tree", "Move to the topic tree", self.action_focus_tree)
-        yield SystemCommand("Focus article list", "Move to the list", self.action_focus_list)
-        yield SystemCommand(
-            "Focus detail view", "Move to the detail pane", self.action_focus_detail
-        )
-        yield SystemCommand(
-            "Focus related articles", "Move to the related list", self.action_focus_related
-        )
-        articles = self.query_one("#articles", ArticleList)
-        yield SystemCommand("First article", "Jump to the top of the list", articles.action_first)
-        yield SystemCommand("Last article", "Jump to the end of the list", articles.action_last)
-        yield SystemCommand("Open article", "Show it in the detail pane", articles.action_open)
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("Show keys", "Every key binding of newsdesk (?)", self.action_help),
+            (
+                "Toggle read",
+                "Mark the article or selection read / unread (m)",
+                self.action_toggle_read,
+            ),
+            ("Toggle star", "Star or unstar the article or selection (s)", self.action_toggle_star),
+            ("Archive", "Archive or unarchive, then move on (e)", self.action_archive),
+            ("Tag", "Add or remove a tag (t)", self.action_tag),
+            ("Undo", "Undo the last action (u)", self.action_undo),
+            ("Redo", "Redo the last undone action (U)", self.action_redo),
+            (
+                "Mark view read",
+                "Mark every article in this view read (A)",
+                self.action_mark_view_read,
+            ),
+            ("Next unread", "Jump to the next unread article (n)", self.action_next_unread),
+            (
+                "Previous unread",
+                "Jump to the previous unread article (N)",
+                self.action_previous_unread,
+            ),
+            ("Select", "Select the article under the cursor (x)", self.action_select),
+            (
+                "Select range",
+                "Select from the last selected to the cursor (V)",
+                self.action_select_range,
+            ),
+            ("Toggle topic tree", "Hide or show the tree pane (\\)", self.action_toggle_tree),
+            ("Focus topic tree", "Move to the topic tree", self.action_focus_tree),
+            ("Focus article list", "Move to the list", self.action_focus_list),
+            ("Focus detail view", "Move to the detail pane", self.action_focus_detail),
+            ("Focus related articles", "Move to the related list", self.action_focus_related),
+            ("First article", "Jump to the top of the list (g)", self.articles.action_first),
+            ("Last article", "Jump to the end of the list (G)", self.articles.action_last),
+            ("Open article", "Show it in the detail pane (enter)", self.articles.action_open),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)

@@ -44,6 +44,12 @@ def _open_parser() -> argparse.ArgumentParser:
         metavar="STORE",
         help="folder of articles to open (default: the bundled sample store)",
     )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="PATH",
+        help="triage state file (default: state.sqlite3 in the user data folder)",
+    )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     return parser
 
@@ -53,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SUBCOMMANDS:
         return _subcommand(args[0], args[1:])
     options = _open_parser().parse_args(args)
-    return open_store(options.store)
+    return open_store(options.store, options.state)
 
 
 def _fail(message: str) -> int:
@@ -61,7 +67,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def open_store(store: Path | None) -> int:
+def open_store(store: Path | None, state_path: Path | None = None) -> int:
     from reader.store import SAMPLE_STORE, StoreError, check_store, scan
 
     path = store if store is not None else SAMPLE_STORE
@@ -74,10 +80,42 @@ def open_store(store: Path | None) -> int:
     except OSError as error:
         return _fail(f"cannot read store {path}: {error.strerror or error}")
 
+    from reader.config import load_config
+    from reader.state import (
+        State,
+        StateCorruptError,
+        StateError,
+        StateVersionError,
+        default_state_path,
+        start_clean,
+    )
+
+    state_file = state_path or default_state_path()
+    try:
+        state = State(state_file)
+    except StateVersionError as error:
+        return _fail(f"{error}; upgrade newsdesk, or name another file with --state")
+    except StateCorruptError as error:
+        state, backup = start_clean(state_file)
+        print(
+            f"newsdesk: the state file could not be read ({error}); kept it as {backup}"
+            " and started with a clean one",
+            file=sys.stderr,
+        )
+    except StateError as error:
+        return _fail(str(error))
+    config, warning = load_config()
+    if warning:
+        print(f"newsdesk: {warning}", file=sys.stderr)
+
     from reader.app import NewsdeskApp
 
     title = "sample store" if store is None else str(path)
-    NewsdeskApp(root, title=title).run()
+    try:
+        NewsdeskApp(root, state=state, config=config, title=title).run()
+        print(state.session_summary().describe())
+    finally:
+        state.close()
     return 0
 
 

@@ -9,10 +9,11 @@ linear time), and counts are added, never recomputed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reader.model import Row
+from reader.state import Flags
 
 NO_DATE = float("-inf")
 
@@ -22,19 +23,9 @@ class Facet:
     """What a node of the topic tree selects."""
 
     kind: str
-    """One of: all, topic, provider, category, problems, problem."""
+    """One of: all, inbox, unread, starred, archived, tag, topic, provider,
+    category, problems, problem."""
     value: str = ""
-
-    def matches(self, row: Row) -> bool:
-        if self.kind == "all":
-            return True
-        if self.kind == "topic":
-            return self.value in row.topics
-        if self.kind == "provider":
-            return row.provider == self.value
-        if self.kind == "category":
-            return row.category == self.value
-        return False
 
 
 ALL = Facet("all")
@@ -85,17 +76,31 @@ class Ordering:
         self.order.sort(key=key, reverse=True)
 
 
-def filter_view(rows: Sequence[Row], order: Sequence[int], facet: Facet) -> list[int]:
+def filter_view(
+    rows: Sequence[Row],
+    order: Sequence[int],
+    facet: Facet,
+    flags: Mapping[str, Flags] | None = None,
+) -> list[int]:
     """The indices of `order` whose rows `facet` selects, in order."""
-    if facet.kind == "all":
+    kind, value = facet.kind, facet.value
+    if kind == "all":
         return list(order)
-    if facet.kind == "topic":
-        value = facet.value
+    if kind == "topic":
         return [i for i in order if value in rows[i].topics]
-    if facet.kind == "provider":
-        value = facet.value
+    if kind == "provider":
         return [i for i in order if rows[i].provider == value]
-    if facet.kind == "category":
-        value = facet.value
+    if kind == "category":
         return [i for i in order if rows[i].category == value]
+    get = (flags or {}).get
+    if kind == "inbox":
+        return [i for i in order if not ((f := get(rows[i].key)) and f.archived)]
+    if kind == "unread":
+        return [i for i in order if not ((f := get(rows[i].key)) and f.read)]
+    if kind == "starred":
+        return [i for i in order if (f := get(rows[i].key)) and f.starred]
+    if kind == "archived":
+        return [i for i in order if (f := get(rows[i].key)) and f.archived]
+    if kind == "tag":
+        return [i for i in order if (f := get(rows[i].key)) and value in f.tags]
     return []

@@ -104,3 +104,13 @@ async def wait_loaded(pilot: object) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
     await app.workers.wait_for_complete()
     await pilot.pause(0.1)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _private_user_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """State, cache and settings go to a fresh folder, never the user's."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))

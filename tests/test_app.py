@@ -74,11 +74,11 @@ async def test_selecting_a_topic_narrows_the_list(make_store: StoreMaker) -> Non
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         text = screen_text(app)
-        assert "All articles 4" in text and "Space 2" in text
+        assert "All articles 4/4" in text and "Space 2/2" in text
         app.query_one(TopicTree).select_facet(Facet("topic", "Space"))
         await wait_loaded(pilot)
         assert titles(app) == ["Satellites map the glaciers", "Comet seen over the harbour"]
-        assert "Topic: Space · 2 shown" in screen_text(app)
+        assert "Topic: Space · 0 of 2 read" in screen_text(app)
 
 
 async def test_clicking_a_tree_node_and_a_row(make_store: StoreMaker) -> None:
@@ -212,7 +212,7 @@ async def test_narrow_terminal_hides_the_tree_until_asked(make_store: StoreMaker
         await pilot.press("backslash")
         await pilot.pause()
         assert app.tree_visible and isinstance(app.focused, TopicTree)
-        assert "All articles 4" in screen_text(app)
+        assert "All articles 4/4" in screen_text(app)
         await pilot.press("backslash")
         await pilot.pause()
         assert not app.tree_visible and isinstance(app.focused, ArticleList)
@@ -238,4 +238,4 @@ async def test_a_large_store_loads_in_batches_through_worker_processes(
         await wait_loaded(pilot)
         assert len(app.rows) == 300 and len(app.problems) == 1
         assert len(app.query_one(ArticleList).view) == 300
-        assert "300 articles" in screen_text(app)
+        assert "All articles · 0 of 300 read" in screen_text(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -25,6 +26,28 @@ from reader.model import Row
 
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
+MARKS_WIDTH = 3
+
+
+@dataclass(slots=True, frozen=True)
+class Marks:
+    """How one row is marked: selected, unread, starred, archived, tagged."""
+
+    selected: bool = False
+    unread: bool = True
+    starred: bool = False
+    archived: bool = False
+    tagged: bool = False
+
+    def prefix(self) -> str:
+        return (
+            ("▌" if self.selected else " ")
+            + ("●" if self.unread else " ")
+            + ("★" if self.starred else "▪" if self.archived else "#" if self.tagged else " ")
+        )
+
+
+PLAIN = Marks()
 
 
 def format_date(timestamp: float | None) -> str:
@@ -72,6 +95,10 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--provider",
         "article-list--quality",
         "article-list--empty",
+        "article-list--unread",
+        "article-list--read",
+        "article-list--selected",
+        "article-list--marks",
     }
 
     DEFAULT_CSS = """
@@ -90,6 +117,10 @@ class ArticleList(ScrollView, can_focus=True):
     ArticleList > .article-list--provider { color: $text-secondary; }
     ArticleList > .article-list--quality { color: $text-muted; }
     ArticleList > .article-list--empty { color: $text-muted; text-style: italic; }
+    ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--read { color: $text-muted; }
+    ArticleList > .article-list--selected { background: $accent 30%; }
+    ArticleList > .article-list--marks { color: $accent; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -127,8 +158,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.rows = rows
         self.view: list[int] = []
         self.empty_message = "Loading…"
-        self.decorate: Callable[[Row], str] | None = None
-        """Optional marks drawn before the date (read/star/tags)."""
+        self.marks: Callable[[Row], Marks] = lambda row: PLAIN
+        """How each row is marked (read, star, selection): set by the app."""
         self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
 
     # -- data ---------------------------------------------------------------
@@ -140,18 +171,26 @@ class ArticleList(ScrollView, can_focus=True):
             return self.view[self.cursor]
         return None
 
-    def set_view(self, view: list[int], keep: int | None = None) -> None:
-        """Show `view`; keep the cursor on row `keep` when it is still there."""
+    def set_view(self, view: list[int], *, anchor: str = "row") -> None:
+        """Show `view`.
+
+        `anchor` says where the cursor goes: "row" keeps it on the same
+        article when the view still holds it, "position" keeps it at the same
+        place in the list (the next article moves up under it), "top" puts it
+        on the first article.
+        """
         previous = self.current_row
+        old_position = self.cursor
         self.view = view
         self._line_cache.clear()
-        target = keep if keep is not None else previous
         position = 0
-        if target is not None:
+        if anchor == "position":
+            position = min(old_position, max(len(view) - 1, 0))
+        elif anchor == "row" and previous is not None:
             try:
-                position = view.index(target)
+                position = view.index(previous)
             except ValueError:
-                position = min(self.cursor, max(len(view) - 1, 0))
+                position = min(old_position, max(len(view) - 1, 0))
         self.virtual_size = Size(self.size.width, len(view))
         self._move_to(position, force_message=self.current_row != previous or not view)
         self.refresh()
@@ -263,15 +302,25 @@ class ArticleList(ScrollView, can_focus=True):
     def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
         base = self.rich_style
         style = self.get_component_rich_style
-        line_style = base + style("article-list--cursor") if is_cursor else base
-        marks = self.decorate(row) if self.decorate else ""
+        marks = self.marks(row)
+        line_style = base
+        if marks.selected:
+            line_style += style("article-list--selected")
+        if is_cursor:
+            line_style += style("article-list--cursor")
         provider_width = provider_column_width(width)
         quality = "" if row.quality is None else str(row.quality)
-        fixed = len(marks) + DATE_WIDTH + 1 + (provider_width + 1 if provider_width else 0)
+        fixed = MARKS_WIDTH + DATE_WIDTH + 1 + (provider_width + 1 if provider_width else 0)
         title_width = max(width - fixed - QUALITY_WIDTH - 2, 1)
-        segments: list[Segment] = []
-        if marks:
-            segments.append(Segment(marks, line_style))
+        if is_cursor:
+            title_style = line_style + Style(bold=marks.unread)
+        else:
+            title_style = line_style + style(
+                "article-list--unread" if marks.unread else "article-list--read"
+            )
+        segments: list[Segment] = [
+            Segment(marks.prefix(), _over(line_style, style("article-list--marks"), is_cursor))
+        ]
         segments.append(
             Segment(
                 fit(format_date(row.published), DATE_WIDTH) + " ",
@@ -285,7 +334,7 @@ class ArticleList(ScrollView, can_focus=True):
                     _over(line_style, style("article-list--provider"), is_cursor),
                 )
             )
-        segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", line_style))
+        segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", title_style))
         segments.append(
             Segment(
                 quality.rjust(QUALITY_WIDTH) + " ",

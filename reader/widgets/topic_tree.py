@@ -13,15 +13,31 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from reader.model import Problem
+from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
 
 GROUPS = (("topic", "Topics"), ("provider", "Providers"), ("category", "Categories"))
 
 
-def node_label(name: str, count: int, *, muted_empty: bool = True) -> Text:
-    """A node label as rich Text: the name is data, never markup."""
+TRIAGE_NODES = (
+    ("inbox", "Inbox"),
+    ("unread", "Unread"),
+    ("starred", "Starred"),
+    ("archived", "Archived"),
+)
+
+
+def node_label(name: str, count: int, unread: int | None = None) -> Text:
+    """A node label as rich Text: the name is data, never markup.
+
+    With `unread`, the count reads `unread/total`, the unread part bold.
+    """
     label = Text(name or "(none)", style="italic" if not name else "")
-    label.append(f" {count:,}", style="dim" if muted_empty else "")
+    if unread:
+        label.append(f" {unread:,}", style="bold")
+        label.append(f"/{count:,}", style="dim")
+    else:
+        label.append(f" {count:,}", style="dim")
     return label
 
 
@@ -49,6 +65,11 @@ class TopicTree(Tree[Facet]):
         self.show_root = False
         self.guide_depth = 2
         self._all = self.root.add_leaf(node_label("All articles", 0), data=ALL)
+        self._triage = {
+            kind: self.root.add_leaf(node_label(title, 0), data=Facet(kind))
+            for kind, title in TRIAGE_NODES
+        }
+        self._tags = self.root.add(node_label("Tags", 0), data=Facet("group:tag"), expand=True)
         self._groups: dict[str, TreeNode[Facet]] = {}
         self._facet_nodes: dict[Facet, TreeNode[Facet]] = {}
         self._problems_node: TreeNode[Facet] | None = None
@@ -58,13 +79,24 @@ class TopicTree(Tree[Facet]):
             self._groups[kind] = group
         self._groups["topic"].expand()
 
-    def update_counts(self, counts: Counts, problems: Sequence[Problem]) -> None:
+    def update_counts(
+        self, counts: Counts, triage: TriageCounts, problems: Sequence[Problem]
+    ) -> None:
         """Bring labels and nodes up to date with `counts`.
 
         Existing nodes keep their place (and the cursor stays put) while a
         store loads; new names are added in order of their count.
         """
-        self._all.set_label(node_label("All articles", counts.total))
+        self._all.set_label(node_label("All articles", counts.total, triage.unread))
+        for kind, title in TRIAGE_NODES:
+            number = {
+                "inbox": triage.inbox,
+                "unread": triage.unread,
+                "starred": triage.starred,
+                "archived": triage.archived,
+            }[kind]
+            self._triage[kind].set_label(node_label(title, number))
+        self._update_tags(triage)
         tables: dict[str, Counter[str]] = {
             "topic": counts.topics,
             "provider": counts.providers,
@@ -76,12 +108,27 @@ class TopicTree(Tree[Facet]):
             group.set_label(node_label(title, len(table)))
             for name, count in sorted(table.items(), key=lambda item: (-item[1], item[0])):
                 facet = Facet(kind, name)
+                label = node_label(name, count, triage.unread_of(kind, name))
                 node = self._facet_nodes.get(facet)
                 if node is None:
-                    self._facet_nodes[facet] = group.add_leaf(node_label(name, count), data=facet)
+                    self._facet_nodes[facet] = group.add_leaf(label, data=facet)
                 else:
-                    node.set_label(node_label(name, count))
+                    node.set_label(label)
         self._update_problems(problems)
+
+    def _update_tags(self, triage: TriageCounts) -> None:
+        self._tags.set_label(node_label("Tags", len(triage.tags)))
+        for tag, count in sorted(triage.tags.items()):
+            facet = Facet("tag", tag)
+            node = self._facet_nodes.get(facet)
+            if node is None:
+                self._facet_nodes[facet] = self._tags.add_leaf(node_label(tag, count), data=facet)
+            else:
+                node.set_label(node_label(tag, count))
+        for facet, node in list(self._facet_nodes.items()):
+            if facet.kind == "tag" and facet.value not in triage.tags:
+                del self._facet_nodes[facet]
+                node.remove()
 
     def _update_problems(self, problems: Sequence[Problem]) -> None:
         if not problems:
@@ -98,7 +145,13 @@ class TopicTree(Tree[Facet]):
         self._problem_count = len(problems)
 
     def select_facet(self, facet: Facet) -> None:
-        node = self._all if facet == ALL else self._facet_nodes.get(facet)
+        node = (
+            self._all
+            if facet == ALL
+            else self._triage.get(facet.kind)
+            if facet.kind in self._triage
+            else self._facet_nodes.get(facet)
+        )
         if node is not None:
             self.move_cursor(node)
 

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader.model import Row
+from reader.state import State
+from reader.triage import TriageCounts, view_progress
+
+
+def row(i: int, key: str, topics: tuple[str, ...]) -> Row:
+    return Row(
+        path=f"{i}.txt",
+        title=f"t{i}",
+        provider="P",
+        domain="p.example",
+        published=float(i),
+        quality=1,
+        heat=0,
+        topics=topics,
+        category="news",
+        type="article",
+        web_url=key,
+        excerpt="",
+        has_body=False,
+        n_related=0,
+    )
+
+
+def test_counts_follow_each_change_and_its_undo_like_a_recount(tmp_path: Path) -> None:
+    rows = [row(0, "u0", ("AI",)), row(1, "u1", ("AI", "Space")), row(2, "u1", ("Space",))]
+    by_key: dict[str, list[int]] = {}
+    for index, r in enumerate(rows):
+        by_key.setdefault(r.key, []).append(index)
+    with State(tmp_path / "s.sqlite3") as state:
+        flags = state.snapshot()
+        counts = TriageCounts()
+        counts.add(rows, flags)
+        changes = [
+            state.set_read(["u1"], True),
+            state.set_starred(["u0", "u1"], True),
+            state.set_archived(["u0"], True),
+            state.add_tag(["u1"], "later"),
+            state.undo(),
+            state.undo(),
+        ]
+        for change in changes:
+            assert change is not None
+            change.apply(flags)
+            counts.apply(change, rows, by_key)
+            recount = TriageCounts()
+            recount.add(rows, flags)
+            assert counts == recount
+        assert counts.unread == 1 and counts.unread_topics["Space"] == 0
+        assert counts.starred == 3 and counts.inbox == 3
+        assert view_progress(rows, [0, 1, 2], flags).describe() == (
+            "2 of 3 read · 3 starred · 0 archived"
+        )

@@ -1,0 +1,186 @@
+"""A whole triage run driven from the keyboard, then quit and reopen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader.app import NewsdeskApp
+from reader.config import Config
+from reader.state import NO_FLAGS, State
+from reader.views import Facet
+from reader.widgets.article_list import ArticleList
+from reader.widgets.detail import DetailView
+from reader.widgets.prompts import ConfirmScreen, TagScreen
+from reader.widgets.topic_tree import TopicTree
+from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
+
+
+def store(make_store: StoreMaker, count: int = 6) -> Path:
+    return make_store(
+        {
+            f"{i:03d}_x.txt": article_text(
+                f"Story {i}",
+                topics=["Space"] if i % 2 else ["AI"],
+                date=f"2026-03-{10 + i:02d}T10:00:00Z",
+                url=f"https://news.example/{i}",
+            )
+            for i in range(count)
+        }
+    )
+
+
+def current_title(app: NewsdeskApp) -> str:
+    row = app.query_one(ArticleList).current_row
+    assert row is not None
+    return app.rows[row].title
+
+
+def flags_of(app: NewsdeskApp, title: str):  # type: ignore[no-untyped-def]
+    row = next(r for r in app.rows if r.title == title)
+    return app.flags.get(row.key, NO_FLAGS)
+
+
+async def test_a_triage_run_with_undo_survives_a_restart(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    root = store(make_store)
+    state_path = tmp_path / "state.sqlite3"
+    app = NewsdeskApp(root, state=State(state_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert current_title(app) == "Story 5"
+        # Star: stays on the article. Archive: moves on to the next one.
+        await pilot.press("s")
+        assert flags_of(app, "Story 5").starred
+        assert "Starred 1 article" in screen_text(app)
+        await pilot.press("e")
+        await pilot.pause()
+        assert flags_of(app, "Story 5").archived
+        assert current_title(app) == "Story 4"
+        # Tag with the prompt.
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagScreen)
+        await pilot.press(*"later", "enter")
+        await pilot.pause()
+        assert flags_of(app, "Story 4").tags == frozenset({"later"})
+        assert "later 1" in screen_text(app)
+        # Undo the tag, then the archive; redo the archive.
+        await pilot.press("u")
+        await pilot.pause()
+        assert flags_of(app, "Story 4").tags == frozenset()
+        await pilot.press("u")
+        await pilot.pause()
+        assert not flags_of(app, "Story 5").archived
+        await pilot.press("U")
+        await pilot.pause()
+        assert flags_of(app, "Story 5").archived
+        # Bulk: mark the Space view read after the prompt; only that view.
+        app.query_one(TopicTree).select_facet(Facet("topic", "Space"))
+        await wait_loaded(pilot)
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Mark 3 unread articles in this view" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+        assert not any(flags_of(app, f"Story {i}").read for i in (0, 2, 4))
+        assert "Space 3" in screen_text(app)
+        # And undo it, then redo it.
+        await pilot.press("u")
+        await pilot.pause()
+        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+        await pilot.press("U")
+        await pilot.pause()
+        await pilot.press("q")
+    # Reopen: the same state, and the undo history goes on.
+    app = NewsdeskApp(root, state=State(state_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert flags_of(app, "Story 5").starred and flags_of(app, "Story 5").archived
+        assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+        await pilot.press("u")
+        await pilot.pause()
+        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+
+
+async def test_selection_and_range_act_together(make_store: StoreMaker, tmp_path: Path) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("x")  # selects Story 5, moves to Story 4
+        await pilot.press("j", "j", "V")  # range Story 5 .. Story 2
+        assert len(app.selected) == 4
+        assert "4 selected" in screen_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert [flags_of(app, f"Story {i}").starred for i in range(6)] == [
+            False,
+            False,
+            True,
+            True,
+            True,
+            True,
+        ]
+        assert not app.selected
+        await pilot.press("u")
+        await pilot.pause()
+        assert not any(flags_of(app, f"Story {i}").starred for i in range(6))
+
+
+async def test_opening_reads_but_passing_over_does_not(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("j", "j")
+        await pilot.pause(0.2)
+        assert not any(flags_of(app, f"Story {i}").read for i in range(6))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.focused, DetailView)
+        assert flags_of(app, "Story 3").read
+        # n jumps over read articles.
+        await pilot.press("escape", "g", "n")
+        assert current_title(app) == "Story 4"
+        await pilot.press("n")
+        assert current_title(app) == "Story 2"
+        await pilot.press("m")
+        assert flags_of(app, "Story 2").read
+        await pilot.press("m")
+        assert not flags_of(app, "Story 2").read
+
+
+async def test_settings_can_turn_off_read_on_open(make_store: StoreMaker, tmp_path: Path) -> None:
+    app = NewsdeskApp(
+        store(make_store),
+        state=State(tmp_path / "s.sqlite3"),
+        config=Config(mark_read_on_open=False),
+    )
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not flags_of(app, "Story 5").read
+
+
+async def test_archive_in_the_inbox_moves_on_and_prompt_keys_do_not_leak(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        app.query_one(TopicTree).select_facet(Facet("inbox"))
+        await wait_loaded(pilot)
+        await pilot.press("e")
+        await wait_loaded(pilot)
+        assert current_title(app) == "Story 4"
+        assert len(app.query_one(ArticleList).view) == 5
+        assert "Inbox 5" in screen_text(app) and "Archived 1" in screen_text(app)
+        # Keys typed into the tag prompt are text, not actions.
+        await pilot.press("t", "m", "s", "e", "escape")
+        await pilot.pause()
+        assert flags_of(app, "Story 4") == NO_FLAGS
+        assert app.is_running
