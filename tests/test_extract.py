@@ -1,0 +1,215 @@
+"""reader.extract: bytes of a page in, readable text out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.extract import (
+    Block,
+    Span,
+    blocks_from_markdown,
+    decode_html,
+    extract,
+    render_text,
+)
+from tests.http_server import FILLER, news_page
+
+URL = "https://news.example/2024/harbour"
+
+
+def test_news_page_keeps_main_text_and_drops_boilerplate() -> None:
+    result = extract(news_page().encode(), URL, "text/html; charset=utf-8")
+
+    assert result.found_main_text
+    assert "Paragraph 3 of the story goes on." in result.text
+    assert "What happens next" in result.text
+    assert "The road along the quay will close for two weeks." in result.text
+    for boilerplate in ("Copyright 2024", "Celebrity chef", "Share on Facebook", "Subscribe"):
+        assert boilerplate not in result.text
+    assert result.title == "Harbour wall repairs approved"
+    assert result.byline == "Maria Lopez"
+    assert result.date == "2024-05-02"
+
+
+def test_markdown_has_headings_lists_and_absolute_links() -> None:
+    result = extract(news_page().encode(), URL, "text/html")
+
+    assert "## What happens next" in result.markdown
+    assert "- Work starts in June" in result.markdown
+    assert "[full council report](https://news.example/report.html)" in result.markdown
+    assert ("full council report", "https://news.example/report.html") in result.links
+
+
+def test_text_has_no_markdown_syntax() -> None:
+    result = extract(news_page().encode(), URL, "text/html")
+
+    assert "##" not in result.text
+    assert "](" not in result.text
+    assert "• Work starts in June on the northern section." in result.text
+    assert "Read the full council report for details." in result.text
+
+
+def test_windows_1252_declared_only_in_meta_reads_correctly() -> None:
+    title = "Caf\u00e9 owners \u201cdelighted\u201d \u2013 na\u00efve r\u00e9sum\u00e9"
+    html = news_page(
+        title,
+        extra="Prices rose by 5\u20ac \u2014 \u201cquite a lot\u201d, said the owner.",
+    ).replace(
+        '<meta charset="utf-8">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+    )
+    data = html.encode("cp1252")
+
+    result = extract(data, URL, "text/html")
+
+    assert result.title == title
+    assert "Prices rose by 5\u20ac \u2014 \u201cquite a lot\u201d" in result.text
+    assert "\ufffd" not in result.text
+
+
+def test_charset_in_the_header_wins_over_the_meta_tag() -> None:
+    html = news_page("Gr\u00fc\u00dfe aus K\u00f6ln").replace(
+        '<meta charset="utf-8">', '<meta charset="windows-1252">'
+    )
+    result = extract(html.encode("utf-8"), URL, "text/html; charset=utf-8")
+
+    assert result.title == "Gr\u00fc\u00dfe aus K\u00f6ln"
+
+
+def test_decode_html_passes_over_a_declared_charset_the_bytes_contradict() -> None:
+    data = '<html><head><meta charset="utf-8"></head><body>caf\u00e9 \u2013 ok</body></html>'
+    text, codec = decode_html(data.encode("cp1252"))
+
+    assert "caf\u00e9 \u2013 ok" in text
+    assert codec != "utf-8"
+
+
+def test_markup_and_escape_sequences_stay_literal_text() -> None:
+    html = news_page(extra="Try [@click=app.quit]this[/] and \x1b[2J and [bold]that[/bold].")
+    result = extract(html.encode(), URL, "text/html")
+
+    assert "[@click=app.quit]this[/]" in result.text
+    assert "[bold]that[/bold]" in result.text
+    assert "\x1b" not in result.text
+    assert "\x1b" not in result.markdown
+
+
+def test_control_character_references_do_not_hide_the_main_text() -> None:
+    html = news_page(extra="Odd bytes &#27;[2J here &#150; and there.")
+    result = extract(html.encode(), URL, "text/html")
+
+    assert result.found_main_text
+    assert "Odd bytes [2J here \u2013 and there." in result.text
+
+
+def test_only_web_links_are_clickable_and_no_link_syntax_shows() -> None:
+    extra = (
+        '<a href="javascript:alert(1)">script link</a> '
+        '<a href="file:///etc/passwd">file link</a> '
+        '<a href="mailto:desk@example.org">mail link</a> '
+        '<a href="//cdn.example/x">protocol relative</a>'
+    )
+    result = extract(news_page(extra=extra).encode(), URL, "text/html")
+
+    hrefs = [href for _text, href in result.links]
+    assert all(href.startswith(("http://", "https://")) for href in hrefs)
+    assert any(href.endswith("//cdn.example/x") for href in hrefs)
+    assert "script link" in result.text
+    assert "javascript:" not in result.text
+    assert "](" not in result.text
+
+
+def test_page_without_main_text_shows_all_its_text() -> None:
+    html = (
+        b"<html><head><title>Tiny</title><style>p {color: red}</style></head><body>"
+        b"<footer><p>Only a footer here.</p><p>And a second line.</p></footer>"
+        b"<script>var hidden = 1;</script></body></html>"
+    )
+    result = extract(html, URL, "text/html")
+
+    assert not result.found_main_text
+    assert result.source == "page-text"
+    assert result.title == "Tiny"
+    assert result.text == "Only a footer here.\n\nAnd a second line."
+
+
+def test_empty_page_is_empty() -> None:
+    assert extract(b"", URL, "text/html").is_empty
+    assert extract(b"<html><body></body></html>", URL, "text/html").is_empty
+
+
+def test_plain_text_is_shown_line_for_line() -> None:
+    data = b"Line one\n  indented two\n\nSecond para [@click=app.quit]x[/]\n"
+    result = extract(data, URL, "text/plain; charset=utf-8")
+
+    assert result.source == "plain-text"
+    assert result.text == "Line one\n  indented two\n\nSecond para [@click=app.quit]x[/]"
+    assert result.markdown.startswith("```text\n")
+    assert [b.kind for b in result.blocks] == ["pre", "pre"]
+
+
+def test_unknown_content_type_is_sniffed() -> None:
+    result = extract(news_page().encode(), URL, None)
+    assert result.found_main_text
+    assert extract(b"just some words", URL, None).text == "just some words"
+
+
+def test_blocks_render_exactly_to_text() -> None:
+    markdown = (
+        "# Title\n\nA *para* with [a link](https://x.example/) and `code`.\n\n"
+        "- one\n- two\n  - nested\n\n1. first\n2. second\n\n> quoted\n> line\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n  block\n```\n\n---\n"
+    )
+    blocks = blocks_from_markdown(markdown, "https://x.example/")
+    text = render_text(blocks)
+
+    assert text == (
+        "Title\n\nA para with a link and code.\n\n• one\n• two\n  ◦ nested\n\n"
+        "1. first\n2. second\n\n│ quoted line\n\na │ b\n1 │ 2\n\ncode\n  block\n\n" + "─" * 20
+    )
+    for block in blocks:
+        assert block.plain == "".join(text for text, _span in block.segments())
+
+
+def test_multiline_block_lines_up_continuations() -> None:
+    block = Block("item", (Span("first\nsecond"),), prefix="• ")
+    assert block.plain == "• first\n  second"
+
+
+def test_trafilatura_is_not_imported_with_the_module() -> None:
+    code = "import sys, reader.extract, reader.fetch; print('trafilatura' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise(data: bytes) -> None:
+    for content_type in ("text/html", "text/plain", None):
+        result = extract(data, URL, content_type)
+        assert "\x1b" not in result.text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_markdown_renders_consistently(markdown: str) -> None:
+    blocks = blocks_from_markdown(markdown, URL)
+    text = render_text(blocks)
+    assert "\x1b" not in text
+    for block in blocks:
+        assert block.plain == "".join(t for t, _ in block.segments())
+        for span in block.spans:
+            assert span.href is None or span.href.startswith(("http://", "https://"))
+
+
+def test_long_page_extracts() -> None:
+    body = "".join(f"<p>{FILLER} number {i}.</p>" for i in range(400))
+    html = f"<html><body><article><h1>Long</h1>{body}</article></body></html>"
+    result = extract(html.encode(), URL, "text/html")
+    assert "number 399." in result.text

@@ -1,0 +1,153 @@
+"""`newsdesk preview URL`: the readable page on stdout, failures on stderr."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reader.extract import extract
+from reader.fetch import Limits
+from reader.preview_cmd import main
+from tests.http_server import LocalServer, news_page, refused_url
+
+LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as running:
+        yield running
+
+
+def test_text_is_exactly_the_text_the_pane_shows(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html = news_page()
+    url = server.page("/news", html)
+
+    status = main(url, "text", tmp_path, limits=LIMITS)
+
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert err == ""
+    assert out == extract(html.encode(), url, "text/html; charset=utf-8").text + "\n"
+    assert "Paragraph 4 of the story goes on." in out
+    assert "Celebrity chef" not in out
+    assert "](" not in out and "##" not in out
+
+
+def test_markdown_format(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.page("/news", news_page())
+    assert main(url, "markdown", tmp_path, limits=LIMITS) == 0
+    out = capsys.readouterr().out
+    assert "## What happens next" in out
+    assert f"[full council report]({server.url('/report.html')})" in out
+
+
+def test_json_format(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.page("/news", news_page())
+    assert main(url, "json", tmp_path, limits=LIMITS) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["url"] == url
+    assert data["title"] == "Harbour wall repairs approved"
+    assert data["byline"] == "Maria Lopez"
+    assert data["date"] == "2024-05-02"
+    assert data["from_cache"] is False
+    assert "Paragraph 1 of the story" in data["text"]
+    assert {"text": "full council report", "url": server.url("/report.html")} in data["links"]
+
+
+def test_second_run_comes_from_the_cache(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.page("/news", news_page(), headers={"Cache-Control": "max-age=300"})
+    assert main(url, "json", tmp_path, limits=LIMITS) == 0
+    capsys.readouterr()
+    assert main(url, "json", tmp_path, limits=LIMITS) == 0
+    assert json.loads(capsys.readouterr().out)["from_cache"] is True
+    assert server.hits["/news"] == 1
+
+
+def test_escape_sequences_never_reach_stdout(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.page("/evil", news_page(extra="[@click=app.quit]x[/] \x1b]0;pwned\x07 \x1b[2J"))
+    assert main(url, "text", tmp_path, limits=LIMITS) == 0
+    out = capsys.readouterr().out
+    assert "[@click=app.quit]x[/]" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "expected"),
+    [("/missing", 404, "answered HTTP 404 Not Found."), ("/broken", 500, "answered HTTP 500")],
+)
+def test_http_failure_is_one_line_on_stderr(
+    server: LocalServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    path: str,
+    status: int,
+    expected: str,
+) -> None:
+    url = server.page(path, "<h1>no</h1>", status=status)
+    assert main(url, "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"newsdesk: {url} ") and expected in err
+
+
+def test_refused_connection_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = refused_url()
+    assert main(url, "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"newsdesk: Can't reach {url}: 127.0.0.1 refused the connection.\n"
+
+
+def test_non_web_url_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main("file:///etc/passwd", "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "only http and https" in err and err.count("\n") == 1
+
+
+def test_pdf_is_not_text(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = server.page("/doc.pdf", b"%PDF-1.7\n" + b"1" * 5000, content_type="application/pdf")
+    assert main(url, "text", tmp_path, limits=LIMITS) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "a PDF document (5 KB)" in err and err.count("\n") == 1
+
+
+def test_unknown_format_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main("http://127.0.0.1/", "html", tmp_path) == 2
+    assert "unknown format" in capsys.readouterr().err
+
+
+def test_offline_copy_is_printed_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LocalServer() as server:
+        url = server.validated("/story", news_page("Saved story"))
+        assert main(url, "text", tmp_path, limits=LIMITS) == 0
+    capsys.readouterr()
+
+    assert main(url, "text", tmp_path, limits=LIMITS) == 0
+
+    out, err = capsys.readouterr()
+    assert "Saved story" in out
+    assert err.startswith("newsdesk: note: offline: showing the copy saved just now")
