@@ -41,6 +41,7 @@ from reader.widgets.article_list import (
 )
 from reader.widgets.detail import DetailView, RelatedList
 from reader.widgets.help import HelpScreen
+from reader.widgets.preview import PreviewScreen
 from reader.widgets.prompts import ConfirmScreen, TagScreen
 from reader.widgets.topic_tree import TopicTree
 
@@ -67,6 +68,9 @@ MAIN_SCREEN_ACTIONS = frozenset(
         "mark_view_read",
         "toggle_tree",
         "escape",
+        "preview",
+        "open_browser",
+        "copy_url",
     }
 )
 
@@ -92,6 +96,9 @@ class NewsdeskApp(App[None]):
         Binding("x", "select", "Select", show=False),
         Binding("V", "select_range", "Select range", show=False),
         Binding("A", "mark_view_read", "Mark view read", show=False),
+        Binding("p", "preview", "Preview"),
+        Binding("o", "open_browser", "Browser", show=False),
+        Binding("y", "copy_url", "Copy URL", show=False),
         Binding("backslash", "toggle_tree", "Tree"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
@@ -394,7 +401,57 @@ class NewsdeskApp(App[None]):
 
     @on(DetailView.LinkFollowed)
     def _link_followed(self, event: DetailView.LinkFollowed) -> None:
-        self.notify(Text(event.href), title="Link")
+        self._preview([event.href])
+
+    # -- pages ------------------------------------------------------------------
+
+    def _current_urls(self) -> list[str]:
+        """What `p`, `o` and `y` act on: the related item under the cursor
+        when the related list has focus, else the current article."""
+        related = self.query_one(RelatedList)
+        if related.has_focus and related.current is not None:
+            item = related.current
+            return [u for u in (item.web_url, item.amp_url, item.cdn_amp_url) if u]
+        row_index = self.articles.current_row
+        if row_index is None:
+            return []
+        detail = self.query_one(DetailView)
+        row = self.rows[row_index]
+        if detail.article is not None and detail.article.path == row.path:
+            return list(detail.article.urls)
+        try:
+            return list(read_article(self.root, row.path).urls)
+        except ParseError:
+            return [row.web_url] if row.web_url else []
+
+    def _preview(self, urls: list[str]) -> None:
+        if not urls:
+            self.notify("This article has no web address to preview.", severity="warning")
+            return
+        if isinstance(self.screen, PreviewScreen):
+            self.screen.show(urls)
+        else:
+            self.push_screen(PreviewScreen(urls))
+
+    def action_preview(self) -> None:
+        self._preview(self._current_urls())
+
+    def action_open_browser(self) -> None:
+        urls = self._current_urls()
+        if urls:
+            self._open_in_browser(urls[0])
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        opened = PreviewScreen.open_in_browser(url)
+        message = "Opened in the browser." if opened else "No browser could be started."
+        self.call_from_thread(self.notify, message, severity="information" if opened else "error")
+
+    def action_copy_url(self) -> None:
+        urls = self._current_urls()
+        if urls:
+            self.copy_to_clipboard(urls[0])
+            self.notify(f"Copied {urls[0]}", title="URL", markup=False)
 
     # -- triage ---------------------------------------------------------------
 
@@ -702,6 +759,13 @@ class NewsdeskApp(App[None]):
                 "Select from the last selected to the cursor (V)",
                 self.action_select_range,
             ),
+            ("Preview page", "Fetch and show the linked page (p)", self.action_preview),
+            (
+                "Open in browser",
+                "Open the page in the system browser (o)",
+                self.action_open_browser,
+            ),
+            ("Copy URL", "Copy the page's address (y)", self.action_copy_url),
             ("Toggle topic tree", "Hide or show the tree pane (\\)", self.action_toggle_tree),
             ("Focus topic tree", "Move to the topic tree", self.action_focus_tree),
             ("Focus article list", "Move to the list", self.action_focus_list),
