@@ -157,6 +157,7 @@ class NewsdeskApp(App[None]):
         self.sub_title = self.store_title
         articles = self.articles
         articles.marks = self._marks
+        articles.on_width = self._list_resized
         articles.focus()
         self._update_status()
         self.load_flags()
@@ -170,9 +171,7 @@ class NewsdeskApp(App[None]):
     def articles(self) -> ArticleList:
         return self.query_one("#articles", ArticleList)
 
-    @on(ArticleList.Resized)
-    def _list_resized(self, event: ArticleList.Resized) -> None:
-        width = event.width
+    def _list_resized(self, width: int) -> None:
         provider = provider_column_width(width)
         header = " " * MARKS_WIDTH + "Date".ljust(DATE_WIDTH + 1)
         if provider:

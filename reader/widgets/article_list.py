@@ -132,13 +132,6 @@ class ArticleList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
-    class Resized(Message):
-        """The list's text width changed (the app redraws the column header)."""
-
-        def __init__(self, width: int) -> None:
-            super().__init__()
-            self.width = width
-
     class Opened(Message):
         """The user asked to open the article under the cursor."""
 
@@ -161,6 +154,9 @@ class ArticleList(ScrollView, can_focus=True):
         self.marks: Callable[[Row], Marks] = lambda row: PLAIN
         """How each row is marked (read, star, selection): set by the app."""
         self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._text_width = -1
+        self.on_width: Callable[[int], object] | None = None
+        """Called with the text width whenever it changes (column header)."""
 
     # -- data ---------------------------------------------------------------
 
@@ -273,12 +269,17 @@ class ArticleList(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._line_cache.clear()
         self.virtual_size = Size(self.size.width, len(self.view))
-        self.post_message(self.Resized(self.scrollable_content_region.width))
 
     # -- rendering ----------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if width != self._text_width:
+            # Only now is the width final (scroll bars come and go with the
+            # number of rows): the column header follows it.
+            self._text_width = width
+            if self.on_width is not None:
+                self.call_later(self.on_width, width)
         position = y + self.scroll_offset.y
         base = self.rich_style
         if not self.view:
