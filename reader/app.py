@@ -654,7 +654,7 @@ class NewsdeskApp(App[None]):
                 count = len(self.problems)
                 text.append(f"{count:,} problem{'s' if count != 1 else ''}", style="red")
                 text.append("  │  ", style="dim")
-            if self.load_seconds is not None and self.load_seconds >= 1:
+            if self.load_seconds is not None and len(self.rows) >= 1000:
                 text.append(f"read in {self.load_seconds:.1f} s", style="dim")
                 text.append("  │  ", style="dim")
         text.append(self._facet_title(), style="bold")
