@@ -27,11 +27,25 @@ from reader import timings
 from reader.config import Config
 from reader.loader import Batch, Progress, stream_store
 from reader.model import Problem, Row
+from reader.query import (
+    Context,
+    Corpus,
+    Query,
+    QueryError,
+    category_query,
+    flag_query,
+    parse,
+    provider_query,
+    tag_query,
+    topic_query,
+)
+from reader.query import Flags as QueryFlags
 from reader.resources import styles_path
+from reader.saved import SavedSearches
 from reader.state import NO_FLAGS, Change, Flags, State
 from reader.store import ParseError, read_article
-from reader.triage import TriageCounts, view_progress
-from reader.views import ALL, Counts, Facet, Ordering, filter_view
+from reader.triage import FlagSets, TriageCounts, view_progress
+from reader.views import ALL, Counts, Facet, Ordering
 from reader.widgets.article_list import (
     DATE_WIDTH,
     MARKS_WIDTH,
@@ -42,7 +56,8 @@ from reader.widgets.article_list import (
 from reader.widgets.detail import DetailView, RelatedList
 from reader.widgets.help import HelpScreen
 from reader.widgets.preview import PreviewScreen
-from reader.widgets.prompts import ConfirmScreen, TagScreen
+from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
+from reader.widgets.query_bar import QueryBar, error_text
 from reader.widgets.topic_tree import TopicTree
 
 FLUSH_INTERVAL = 0.3
@@ -52,7 +67,30 @@ DETAIL_DELAY = 0.05
 holding `j` scrolls the list at full speed."""
 BULK = 200
 """Actions on more keys than this run in a worker thread, not on key press."""
-FLAG_FACETS = frozenset({"inbox", "unread", "starred", "archived", "tag"})
+SAVED_COUNT_DELAY = 0.4
+"""Saved searches are recounted once changes pause for this long."""
+
+
+def facet_query(facet: Facet, saved: SavedSearches) -> str:
+    """The query text a tree node stands for (shown in the query bar)."""
+    kind, value = facet.kind, facet.value
+    if kind in {"inbox", "unread", "starred", "archived"}:
+        return flag_query(kind)
+    builders = {
+        "topic": topic_query,
+        "provider": provider_query,
+        "category": category_query,
+        "tag": tag_query,
+    }
+    if kind in builders:
+        return builders[kind](value)
+    if kind == "saved":
+        return saved.items.get(value, "")
+    if kind == "query":
+        return value
+    return ""
+
+
 MAIN_SCREEN_ACTIONS = frozenset(
     {
         "toggle_read",
@@ -71,6 +109,8 @@ MAIN_SCREEN_ACTIONS = frozenset(
         "preview",
         "open_browser",
         "copy_url",
+        "search",
+        "save_search",
     }
 )
 
@@ -96,6 +136,8 @@ class NewsdeskApp(App[None]):
         Binding("x", "select", "Select", show=False),
         Binding("V", "select_range", "Select range", show=False),
         Binding("A", "mark_view_read", "Mark view read", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("S", "save_search", "Save search", show=False),
         Binding("p", "preview", "Preview"),
         Binding("o", "open_browser", "Browser", show=False),
         Binding("y", "copy_url", "Copy URL", show=False),
@@ -125,7 +167,14 @@ class NewsdeskApp(App[None]):
         self.counts = Counts()
         self.flags: dict[str, Flags] = {}
         self.triage = TriageCounts()
+        self.flag_sets = FlagSets()
         self.flags_loaded = False
+        self.corpus = Corpus()
+        self.saved = SavedSearches()
+        self.saved_counts: dict[str, int] = {}
+        self.query: Query | None = None
+        self._query_generation = 0
+        self._saved_timer: Timer | None = None
         self.selected: set[str] = set()
         self.facet: Facet = ALL
         self.loading = True
@@ -144,6 +193,7 @@ class NewsdeskApp(App[None]):
         with Horizontal(id="panes"):
             yield TopicTree(id="tree")
             with Vertical(id="middle"):
+                yield QueryBar(id="query-bar")
                 yield Static(id="list-header")
                 yield ArticleList(self.rows, id="articles")
             yield DetailView(id="detail")
@@ -160,6 +210,9 @@ class NewsdeskApp(App[None]):
         articles.on_width = self._list_resized
         articles.focus()
         self._update_status()
+        if self.saved.warning:
+            self.notify(self.saved.warning, severity="warning", markup=False)
+        self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
         self.load()
 
@@ -207,6 +260,9 @@ class NewsdeskApp(App[None]):
             batch_counts = Counts()
             batch_counts.add(rows)
             ordering.add(rows)
+            # The query corpus first: any query the UI starts after taking
+            # these rows sees them too.
+            self.corpus.extend(rows)
             self.call_from_thread(
                 self._add_rows, rows, problems, list(ordering.order), batch_counts, progress
             )
@@ -241,12 +297,14 @@ class NewsdeskApp(App[None]):
 
     def _flags_loaded(self, flags: dict[str, Flags], triage: TriageCounts, counted: int) -> None:
         self.flags = flags
+        self.flag_sets = FlagSets(flags)
         triage.add(self.rows[counted:], flags)
         self.triage = triage
         self.flags_loaded = True
         self._refresh_marks()
-        if self.facet.kind in FLAG_FACETS:
+        if self.query is not None and self.query.uses_flags:
             self.refresh_view()
+        self._schedule_saved_counts()
 
     def _set_progress(self, progress: Progress) -> None:
         self.progress = progress
@@ -295,23 +353,61 @@ class NewsdeskApp(App[None]):
             self.articles.refresh()
         self._update_status()
         timings.mark("loaded", rows=len(self.rows), problems=len(self.problems))
+        self._prepare_corpus()
+        self._schedule_saved_counts()
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _prepare_corpus(self) -> None:
+        """Build the query indexes now, so the first search is as quick as the rest."""
+        self.corpus.prepare()
 
     # -- views ----------------------------------------------------------------
 
     def refresh_view(self, anchor: str = "row") -> None:
-        """Recompute the list for the current facet, off the UI thread."""
-        if self.facet.kind == "all":
-            self._show_view(self.facet, self.order, anchor)
-        elif self.facet.kind in {"problems", "problem"}:
+        """Recompute the list for the current query, off the UI thread."""
+        if self.facet.kind in {"problems", "problem"}:
             self._show_view(self.facet, [], anchor)
+        elif self.query is None or (self.query.is_empty and not self.query.sort):
+            self._show_view(self.facet, self.order, anchor)
         else:
-            self._compute_view(self.facet, self.order, anchor)
+            self._query_generation += 1
+            self._evaluate(self._query_generation, self.query, self._query_context(), anchor)
 
-    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
-    def _compute_view(self, facet: Facet, order: list[int], anchor: str) -> None:
-        view = filter_view(self.rows, order, facet, self.flags)
-        if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_view, facet, view, anchor)
+    def _query_context(self) -> Context:
+        sets = self.flag_sets
+        flags = QueryFlags(
+            read=sets.read,
+            starred=sets.starred,
+            archived=sets.archived,
+            selected=frozenset(self.selected),
+            tags=sets.tags,
+        )
+        return Context(flags=flags)
+
+    @work(thread=True, exclusive=True, group="query", exit_on_error=False)
+    def _evaluate(self, generation: int, query: Query, context: Context, anchor: str) -> None:
+        """Evaluate a query; a newer request makes this one's result unwanted."""
+        facet = self.facet
+        if generation != self._query_generation:
+            return
+        try:
+            view = query.evaluate(self.corpus, context)
+        except QueryError as error:
+            self.call_from_thread(self._query_failed, query.source, error)
+            return
+        if generation == self._query_generation and not get_current_worker().is_cancelled:
+            self.call_from_thread(self._show_query_view, generation, facet, view, anchor)
+
+    def _show_query_view(self, generation: int, facet: Facet, view: list[int], anchor: str) -> None:
+        if generation != self._query_generation:
+            return
+        limit = len(self.rows)
+        if view and max(view) >= limit:
+            view = [i for i in view if i < limit]
+        self._show_view(facet, view, anchor)
+
+    def _query_failed(self, text: str, error: QueryError) -> None:
+        self.query_one(QueryBar).show_error(error_text(text, error.message, error.start, error.end))
 
     def _show_view(self, facet: Facet, view: list[int], anchor: str = "row") -> None:
         if facet != self.facet:
@@ -325,6 +421,8 @@ class NewsdeskApp(App[None]):
             articles.empty_message = "This file could not be read: see the detail pane."
         elif self.loading:
             articles.empty_message = "Loading…"
+        elif self.query is not None and not self.query.is_empty:
+            articles.empty_message = "Nothing matches this query."
         else:
             articles.empty_message = "No articles here."
         articles.set_view(view, anchor=anchor)
@@ -343,7 +441,104 @@ class NewsdeskApp(App[None]):
             problem = next((p for p in self.problems if p.path == facet.value), None)
             if problem is not None:
                 self.query_one(DetailView).show_problem(problem)
+        text = facet_query(facet, self.saved)
+        self.query_one(QueryBar).show_query(text)
+        self._set_query(text)
         self.refresh_view(anchor="top")
+
+    def _set_query(self, text: str) -> bool:
+        """Parse `text` as the current query; on an error keep the old one."""
+        bar = self.query_one(QueryBar)
+        try:
+            query = parse(text)
+        except QueryError as error:
+            bar.show_error(error_text(text, error.message, error.start, error.end))
+            return False
+        bar.show_error(None)
+        self.query = query
+        return True
+
+    # -- searching --------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one(QueryBar).begin()
+
+    @on(QueryBar.Changed)
+    def _query_typed(self, event: QueryBar.Changed) -> None:
+        if self._set_query(event.text):
+            self.facet = Facet("query", event.text)
+            self.refresh_view(anchor="top")
+
+    @on(QueryBar.Submitted)
+    def _query_kept(self, event: QueryBar.Submitted) -> None:
+        self.articles.focus()
+
+    @on(QueryBar.Cancelled)
+    def _query_cancelled(self, event: QueryBar.Cancelled) -> None:
+        if self._set_query(event.previous):
+            self.facet = Facet("query", event.previous) if event.previous else ALL
+            self.refresh_view(anchor="top")
+        self.articles.focus()
+
+    def action_save_search(self) -> None:
+        text = self.query.source if self.query is not None else ""
+        if not text.strip():
+            self.notify("Type a query first (/), then S saves it.", severity="warning")
+            return
+
+        def named(name: str | None) -> None:
+            if name:
+                self.saved.save(name, text)
+                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+                self._schedule_saved_counts()
+                self.notify(f"Saved search {name!r}: {text}", markup=False)
+
+        self.push_screen(TextPrompt("Save this search as", placeholder="name", hint=text), named)
+
+    @on(TopicTree.SavedRename)
+    def _saved_rename(self, event: TopicTree.SavedRename) -> None:
+        def renamed(name: str | None) -> None:
+            if name and name != event.name:
+                self.saved.rename(event.name, name)
+                self.saved_counts[name] = self.saved_counts.pop(event.name, 0)
+                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+
+        self.push_screen(TextPrompt("Rename the saved search", value=event.name), renamed)
+
+    @on(TopicTree.SavedDelete)
+    def _saved_delete(self, event: TopicTree.SavedDelete) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.saved.delete(event.name)
+                self.saved_counts.pop(event.name, None)
+                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+
+        self.push_screen(ConfirmScreen(f"Delete the saved search {event.name!r}?"), confirmed)
+
+    def _schedule_saved_counts(self) -> None:
+        if not self.saved.items:
+            return
+        if self._saved_timer is not None:
+            self._saved_timer.stop()
+        self._saved_timer = self.set_timer(SAVED_COUNT_DELAY, self._count_saved)
+
+    def _count_saved(self) -> None:
+        self._count_saved_in_worker(dict(self.saved.items), self._query_context())
+
+    @work(thread=True, exclusive=True, group="saved", exit_on_error=False)
+    def _count_saved_in_worker(self, items: dict[str, str], context: Context) -> None:
+        counts: dict[str, int] = {}
+        for name, text in items.items():
+            try:
+                counts[name] = parse(text).count(self.corpus, context)
+            except QueryError:
+                counts[name] = 0
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self._saved_counted, counts)
+
+    def _saved_counted(self, counts: dict[str, int]) -> None:
+        self.saved_counts = counts
+        self.query_one(TopicTree).update_saved(self.saved.items, counts)
 
     # -- detail ---------------------------------------------------------------
 
@@ -509,14 +704,16 @@ class NewsdeskApp(App[None]):
             self._set_last_action("Nothing to undo." if remember else None)
             return
         change.apply(self.flags)
+        self.flag_sets.apply(change)
         self.triage.apply(change, self.rows, self.by_key)
+        self._schedule_saved_counts()
         self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         if remember:
             hint = self.state.peek_undo()
             suffix = "  (u undoes)" if hint and change.kind != "undo" else ""
             self._set_last_action(change.description + suffix)
         articles = self.articles
-        if self.facet.kind in FLAG_FACETS and change.changed:
+        if self.query is not None and self.query.uses_flags and change.changed:
             self.refresh_view(anchor="position" if advance else "row")
         else:
             if advance:
@@ -680,8 +877,12 @@ class NewsdeskApp(App[None]):
             "category": "Category",
             "problems": "Problems",
             "problem": "Problem",
+            "saved": "Saved",
+            "query": "Search",
         }
         name = names.get(facet.kind, facet.kind)
+        if facet.kind == "query":
+            return name
         return f"{name}: {facet.value}" if facet.value else name
 
     # -- panes ----------------------------------------------------------------

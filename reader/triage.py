@@ -113,3 +113,39 @@ def view_progress(
             starred += state.starred
             archived += state.archived
     return ViewProgress(len(view), read, starred, archived)
+
+
+class FlagSets:
+    """The state as sets of keys per flag, for the query language.
+
+    Copy on write: each change replaces the sets it touches with new frozen
+    ones, so a query running in a worker thread always sees a consistent,
+    unchanging snapshot.
+    """
+
+    def __init__(self, flags: Mapping[str, Flags] | None = None) -> None:
+        flags = flags or {}
+        self.read = frozenset(key for key, f in flags.items() if f.read)
+        self.starred = frozenset(key for key, f in flags.items() if f.starred)
+        self.archived = frozenset(key for key, f in flags.items() if f.archived)
+        self.tags: dict[str, frozenset[str]] = {key: f.tags for key, f in flags.items() if f.tags}
+
+    def apply(self, change: Change) -> None:
+        keys = frozenset(change.keys)
+        if not keys:
+            return
+        if change.field in ("read", "starred", "archived"):
+            current: frozenset[str] = getattr(self, change.field)
+            setattr(self, change.field, current | keys if change.value else current - keys)
+            return
+        tag = change.tag
+        assert tag is not None
+        tags = dict(self.tags)
+        for key in keys:
+            old = tags.get(key, frozenset())
+            new = old | {tag} if change.value else old - {tag}
+            if new:
+                tags[key] = new
+            else:
+                tags.pop(key, None)
+        self.tags = tags

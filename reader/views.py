@@ -1,19 +1,19 @@
-"""Views over the loaded rows: facets, ordering and counts.
+"""Facets of the topic tree, the default ordering and the tree's counts.
 
-A view is an ordered list of indices into the app's list of rows. The rows
-only grow while a store loads, so ordering and counting are incremental:
-each batch is sorted and merged in (`Timsort` merges two sorted runs in
-linear time), and counts are added, never recomputed.
+A view is an ordered list of indices into the app's list of rows; any view
+other than the default one comes from the query language (`reader.query`).
+The rows only grow while a store loads, so ordering and counting are
+incremental: each batch is sorted and merged in (`Timsort` merges two sorted
+runs in linear time), and counts are added, never recomputed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reader.model import Row
-from reader.state import Flags
 
 NO_DATE = float("-inf")
 
@@ -24,7 +24,7 @@ class Facet:
 
     kind: str
     """One of: all, inbox, unread, starred, archived, tag, topic, provider,
-    category, problems, problem."""
+    category, saved, query, problems, problem (and group:* for headings)."""
     value: str = ""
 
 
@@ -74,33 +74,3 @@ class Ordering:
         new.sort(key=key, reverse=True)
         self.order.extend(new)
         self.order.sort(key=key, reverse=True)
-
-
-def filter_view(
-    rows: Sequence[Row],
-    order: Sequence[int],
-    facet: Facet,
-    flags: Mapping[str, Flags] | None = None,
-) -> list[int]:
-    """The indices of `order` whose rows `facet` selects, in order."""
-    kind, value = facet.kind, facet.value
-    if kind == "all":
-        return list(order)
-    if kind == "topic":
-        return [i for i in order if value in rows[i].topics]
-    if kind == "provider":
-        return [i for i in order if rows[i].provider == value]
-    if kind == "category":
-        return [i for i in order if rows[i].category == value]
-    get = (flags or {}).get
-    if kind == "inbox":
-        return [i for i in order if not ((f := get(rows[i].key)) and f.archived)]
-    if kind == "unread":
-        return [i for i in order if not ((f := get(rows[i].key)) and f.read)]
-    if kind == "starred":
-        return [i for i in order if (f := get(rows[i].key)) and f.starred]
-    if kind == "archived":
-        return [i for i in order if (f := get(rows[i].key)) and f.archived]
-    if kind == "tag":
-        return [i for i in order if (f := get(rows[i].key)) and value in f.tags]
-    return []

@@ -97,13 +97,24 @@ def screen_text(app: object) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def wait_loaded(pilot: object) -> None:
-    """Wait until the store has loaded and the screen has caught up."""
+async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
+    """Wait until the app has been idle for a moment: no worker running and
+    every message they posted handled."""
+    from textual.worker import WorkerState
+
     app = pilot.app  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()
-    await pilot.pause(0.1)  # type: ignore[attr-defined]
+    quiet = 0
+    for _ in range(int(timeout / 0.03)):
+        await pilot.pause(0.03)  # type: ignore[attr-defined]
+        busy = any(
+            worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            and worker.group not in {"prepare", "saved"}
+            for worker in app.workers
+        )
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            return
+    raise AssertionError("the app never became idle")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 
 from reader.model import Row
-from reader.views import ALL, Counts, Facet, Ordering, filter_view
+from reader.views import ALL, Counts, Facet, Ordering
 
 
 def row(i: int, published: float | None, topics: tuple[str, ...] = ("AI",)) -> Row:
@@ -38,14 +38,10 @@ def test_incremental_ordering_equals_a_full_sort_newest_first_undated_last() -> 
     assert ordering.order == expected
 
 
-def test_filters_and_counts_by_facet() -> None:
+def test_counts_by_facet() -> None:
     rows = [row(0, 3.0, ("AI", "Space")), row(1, 2.0, ("Space",)), row(2, 1.0, ())]
     counts = Counts()
     counts.add(rows)
-    order = [0, 1, 2]
-    assert filter_view(rows, order, Facet("topic", "Space")) == [0, 1]
-    assert filter_view(rows, order, Facet("provider", "p1")) == [1]
-    assert filter_view(rows, order, ALL) == [0, 1, 2]
     assert counts.of(Facet("topic", "Space")) == 2
     assert counts.of(ALL) == 3
     assert counts.of(Facet("category", "news")) == 3

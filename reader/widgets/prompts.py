@@ -44,32 +44,65 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class TagScreen(ModalScreen[str | None]):
-    """Ask for a tag name, completing from the tags already in use."""
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for a line of text; `enter` answers, `escape` cancels.
+
+    With `suggestions`, typing completes from them (accept with →).
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = PROMPT_CSS.format(name="TagScreen")
+    DEFAULT_CSS = PROMPT_CSS.format(name="TextPrompt")
 
-    def __init__(self, known: Iterable[str], count: int) -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        value: str = "",
+        suggestions: Iterable[str] = (),
+        hint: str = "",
+        placeholder: str = "",
+    ) -> None:
         super().__init__()
-        self.known = sorted(known)
-        self.count = count
+        self.question = question
+        self.value = value
+        self.suggestions = sorted(suggestions)
+        self.hint = hint
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        target = "this article" if self.count == 1 else f"{self.count:,} selected articles"
         with Vertical():
-            yield Static(Text(f"Tag {target}: a tag they all have is removed, else added"))
+            yield Static(Text(self.question))
             yield Input(
-                placeholder="tag name",
-                suggester=SuggestFromList(self.known, case_sensitive=False),
-                id="tag-input",
+                value=self.value,
+                placeholder=self.placeholder,
+                suggester=SuggestFromList(self.suggestions, case_sensitive=False)
+                if self.suggestions
+                else None,
+                id="prompt-input",
             )
-            known = ", ".join(self.known[:12]) + (" …" if len(self.known) > 12 else "")
-            hint = f"In use: {known}" if self.known else "No tags yet."
-            yield Static(Text(hint + "   → completes, enter applies"), classes="hint")
+            if self.hint:
+                yield Static(Text(self.hint), classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TagScreen(TextPrompt):
+    """Ask for a tag name, completing from the tags already in use."""
+
+    DEFAULT_CSS = PROMPT_CSS.format(name="TagScreen")
+
+    def __init__(self, known: Iterable[str], count: int) -> None:
+        known = sorted(known)
+        target = "this article" if count == 1 else f"{count:,} selected articles"
+        shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+        super().__init__(
+            f"Tag {target}: a tag they all have is removed, else added",
+            suggestions=known,
+            hint=(f"In use: {shown}" if known else "No tags yet.")
+            + "   → completes, enter applies",
+            placeholder="tag name",
+        )

@@ -49,6 +49,8 @@ class TopicTree(Tree[Facet]):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "scroll_home", "First", show=False),
         Binding("G", "scroll_end", "Last", show=False),
+        Binding("r", "rename_saved", "Rename saved search", show=False),
+        Binding("delete,d", "delete_saved", "Delete saved search", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -60,6 +62,16 @@ class TopicTree(Tree[Facet]):
             super().__init__()
             self.facet = facet
 
+    class SavedRename(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    class SavedDelete(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(Text("Store"), data=None, id=id, classes=classes)
         self.show_root = False
@@ -69,6 +81,9 @@ class TopicTree(Tree[Facet]):
             kind: self.root.add_leaf(node_label(title, 0), data=Facet(kind))
             for kind, title in TRIAGE_NODES
         }
+        self._saved = self.root.add(
+            node_label("Saved searches", 0), data=Facet("group:saved"), expand=True
+        )
         self._tags = self.root.add(node_label("Tags", 0), data=Facet("group:tag"), expand=True)
         self._groups: dict[str, TreeNode[Facet]] = {}
         self._facet_nodes: dict[Facet, TreeNode[Facet]] = {}
@@ -115,6 +130,37 @@ class TopicTree(Tree[Facet]):
                 else:
                     node.set_label(label)
         self._update_problems(problems)
+
+    def update_saved(self, items: dict[str, str], counts: dict[str, int]) -> None:
+        """Show the saved searches, in the order they were saved, with counts."""
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
+        self._saved.remove_children()
+        for facet in [f for f in self._facet_nodes if f.kind == "saved"]:
+            del self._facet_nodes[facet]
+        for name in items:
+            facet = Facet("saved", name)
+            self._facet_nodes[facet] = self._saved.add_leaf(
+                node_label(name, counts.get(name, 0)), data=facet
+            )
+        self._saved.set_label(node_label("Saved searches", len(items)))
+        if cursor is not None and cursor.kind == "saved" and cursor in self._facet_nodes:
+            self.move_cursor(self._facet_nodes[cursor])
+
+    def _saved_name(self) -> str | None:
+        node = self.cursor_node
+        if node is not None and node.data is not None and node.data.kind == "saved":
+            return node.data.value
+        return None
+
+    def action_rename_saved(self) -> None:
+        name = self._saved_name()
+        if name is not None:
+            self.post_message(self.SavedRename(name))
+
+    def action_delete_saved(self) -> None:
+        name = self._saved_name()
+        if name is not None:
+            self.post_message(self.SavedDelete(name))
 
     def _update_tags(self, triage: TriageCounts) -> None:
         self._tags.set_label(node_label("Tags", len(triage.tags)))

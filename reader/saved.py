@@ -1,0 +1,74 @@
+"""Saved searches: named queries kept in a small JSON file.
+
+Written atomically (a temporary file, then a rename), so a crash never
+leaves half a file; a file that cannot be read is kept aside, not lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import platformdirs
+
+
+def default_saved_path() -> Path:
+    return Path(platformdirs.user_data_dir("newsdesk")) / "saved-searches.json"
+
+
+class SavedSearches:
+    """An ordered mapping of name to query text, persisted on every change."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_saved_path()
+        self.warning: str | None = None
+        self.items: dict[str, str] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as error:
+            self.warning = self._keep_aside(f"saved searches could not be read ({error})")
+            return
+        if isinstance(data, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            self.items = dict(data)
+        else:
+            self.warning = self._keep_aside("saved searches file has an unknown shape")
+
+    def _keep_aside(self, reason: str) -> str:
+        backup = self.path.with_name(f"{self.path.name}.bad-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            self.path.rename(backup)
+        except OSError:
+            return reason
+        return f"{reason}; kept it as {backup}"
+
+    def save(self, name: str, query: str) -> None:
+        self.items[name] = query
+        self._write()
+
+    def rename(self, old: str, new: str) -> None:
+        self.items = {(new if k == old else k): v for k, v in self.items.items()}
+        self._write()
+
+    def delete(self, name: str) -> None:
+        self.items.pop(name, None)
+        self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".saved-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.items, handle, ensure_ascii=False, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

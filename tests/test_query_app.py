@@ -1,0 +1,157 @@
+"""The query bar, tree nodes as queries, saved searches and bulk actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader.app import NewsdeskApp
+from reader.saved import SavedSearches
+from reader.state import NO_FLAGS, State
+from reader.views import Facet
+from reader.widgets.article_list import ArticleList
+from reader.widgets.prompts import ConfirmScreen, TextPrompt
+from reader.widgets.query_bar import QueryBar
+from reader.widgets.topic_tree import TopicTree
+from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
+
+
+def store(make_store: StoreMaker) -> Path:
+    specs = [
+        ("Café owners fight rent rises", ["Business"], 30),
+        ("Climate summit ends in deal", ["Climate", "Policy"], 80),
+        ("Rocket reaches orbit", ["Space"], 65),
+        ("Glacier melt speeds up", ["Climate"], 55),
+        ("Robots in the warehouse", ["AI"], 70),
+    ]
+    return make_store(
+        {
+            f"{i:03d}.txt": article_text(
+                title,
+                topics=topics,
+                quality=quality,
+                date=f"2026-04-{10 + i:02d}T09:00:00Z",
+                url=f"https://q.example/{i}",
+            )
+            for i, (title, topics, quality) in enumerate(specs)
+        }
+    )
+
+
+def titles(app: NewsdeskApp) -> list[str]:
+    return [app.rows[i].title for i in app.query_one(ArticleList).view]
+
+
+async def type_query(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash")
+    bar = pilot.app.query_one(QueryBar)
+    bar.input.value = ""
+    await pilot.press(*text)
+    await wait_loaded(pilot)
+
+
+async def test_typing_a_query_narrows_the_list_and_escape_restores(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await type_query(pilot, "topic:climate quality:>=60")
+        assert titles(app) == ["Climate summit ends in deal"]
+        await pilot.press("enter")
+        assert isinstance(app.focused, ArticleList)
+        # Accents are ignored; free words match titles.
+        await type_query(pilot, "cafe")
+        assert titles(app) == ["Café owners fight rent rises"]
+        # A mistake points at the bad part; the previous results stay.
+        app.query_one(QueryBar).input.value = "cafe topc:x"
+        await wait_loaded(pilot)
+        text = screen_text(app)
+        assert "unknown field 'topc'" in text and "did you mean 'topic'" in text
+        assert titles(app) == ["Café owners fight rent rises"]
+        assert app.is_running
+        # escape goes back to the query kept with enter.
+        await pilot.press("escape")
+        await wait_loaded(pilot)
+        assert titles(app) == ["Climate summit ends in deal"]
+        assert app.query_one(QueryBar).input.value == "topic:climate quality:>=60"
+        assert "unknown field" not in screen_text(app)
+
+
+async def test_a_tree_node_is_a_query_the_user_can_refine(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        app.query_one(TopicTree).select_facet(Facet("topic", "Climate"))
+        await wait_loaded(pilot)
+        bar = app.query_one(QueryBar)
+        assert bar.input.value == "topic:Climate"
+        assert titles(app) == ["Glacier melt speeds up", "Climate summit ends in deal"]
+        await pilot.press("slash", *" glacier")
+        await wait_loaded(pilot)
+        assert titles(app) == ["Glacier melt speeds up"]
+
+
+async def test_bulk_read_acts_on_exactly_the_query_results_and_saved_searches_count(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await type_query(pilot, "quality:>=60 sort:-quality")
+        await pilot.press("enter")
+        assert titles(app) == [
+            "Climate summit ends in deal",
+            "Robots in the warehouse",
+            "Rocket reaches orbit",
+        ]
+        # Save it.
+        await pilot.press("S")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"good ones", "enter")
+        await pilot.pause(0.6)
+        await wait_loaded(pilot)
+        assert "good ones 3" in screen_text(app)
+        # Bulk-read the view: three articles, no more.
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_loaded(pilot)
+        read = {r.title for r in app.rows if app.flags.get(r.key, NO_FLAGS).read}
+        assert read == set(titles(app))
+        # A saved query that depends on state follows it.
+        await type_query(pilot, "is:unread")
+        await pilot.press("enter")
+        assert titles(app) == ["Glacier melt speeds up", "Café owners fight rent rises"]
+    assert SavedSearches().items == {"good ones": "quality:>=60 sort:-quality"}
+
+
+async def test_saved_searches_can_be_renamed_and_deleted(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    SavedSearches().save("space", "topic:Space")
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.6)
+        await wait_loaded(pilot)
+        assert "space 1" in screen_text(app)
+        tree = app.query_one(TopicTree)
+        tree.focus()
+        tree.select_facet(Facet("saved", "space"))
+        await wait_loaded(pilot)
+        assert titles(app) == ["Rocket reaches orbit"]
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("#prompt-input").value = "rockets"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert SavedSearches().items == {"rockets": "topic:Space"}
+        tree.select_facet(Facet("saved", "rockets"))
+        await pilot.pause()
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert SavedSearches().items == {}
