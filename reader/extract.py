@@ -7,6 +7,15 @@ as a list of `Block`s, the structure the preview pane renders and from
 which the plain `text` is made. The pane and `newsdesk preview --format
 text` show the very same characters, because both come from the blocks.
 
+The main text of an HTML page is trafilatura's (fast mode, on a tree parsed
+once), with a few general rules around it, measured on the real pages of
+`benchmarks/bench_extraction.py`: a short result gets a second look (the
+full mode, then the page's JSON-LD `articleBody`); a lead that the page sets
+apart from the body, and that its description names, goes back in front;
+lone links that lead away from the text (navigation at either end, a closing
+"Read more:" list of headlines) go; and nothing of the extractor's Markdown
+is lost on the way to the blocks.
+
 Every string that leaves this module has been through `reader.text.clean()`:
 it is plain data, free of terminal escape and control sequences.
 
@@ -16,7 +25,9 @@ This module imports nothing from Textual.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -154,7 +165,10 @@ def extract(data: bytes, url: str, content_type: str | None) -> Extracted:
     if media_type is None:
         media_type = _sniff(data)
     if media_type in ("text/html", "application/xhtml+xml"):
-        return _extract_html(data, url, charset)
+        try:
+            return _extract_html(data, url, charset)
+        finally:
+            _PARSERS.last = None
     return _extract_plain(data, charset)
 
 
@@ -251,9 +265,31 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):
+        # A UTF-8 page with a few stray bytes (a pasted windows-1252 quote,
+        # a truncated character): a browser shows it as UTF-8, and so do we.
+        return data.decode("utf-8", errors="replace"), "utf-8"
     guess = _guess_codec(data)
     codec = guess or (declared[0] if declared else "cp1252")
     return data.decode(codec, errors="replace"), codec
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when `data` is UTF-8 but for a few invalid bytes.
+
+    Text in a legacy single-byte charset read as UTF-8 is nearly all
+    invalid sequences; UTF-8 with a stray byte is nearly all valid ones.
+    """
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    if valid < 8:
+        return False
+    invalid = data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+    return invalid * 20 <= valid
 
 
 def _guess_codec(data: bytes) -> str | None:
@@ -323,17 +359,33 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
     if not html.strip():
         return _finish("", "", "", "", url, SOURCE_PAGE)
 
-    title = byline = date = ""
+    title = byline = date = description = ""
     markdown = ""
-    document = _trafilatura(html, url)
-    if document is not None:
-        title = _one_line(getattr(document, "title", None))
-        byline = _one_line(getattr(document, "author", None))
-        date = _one_line(getattr(document, "date", None))
-        markdown = unicodedata.normalize("NFC", clean(getattr(document, "text", None) or ""))
+    tree = _load_tree(html)
+    if tree is not None:
+        document = _trafilatura(tree, url, fast=True, metadata=True)
+        if document is not None:
+            title = _one_line(getattr(document, "title", None))
+            byline = _one_line(getattr(document, "author", None))
+            date = _one_line(getattr(document, "date", None))
+            description = _one_line(getattr(document, "description", None))
+            markdown = _document_markdown(document)
+        # Safety nets: whatever goes wrong in a second look, the first stands.
+        with contextlib.suppress(Exception):
+            markdown = _second_opinion(tree, url, markdown)
+        if markdown and not title:
+            title = _one_line(tree.findtext(".//title"))
+    markdown = _drop_away_links(markdown)
     if markdown.strip():
         result = _finish(markdown, title, byline, date, url, SOURCE_MAIN)
         if result.text.strip():
+            lead = ""
+            if tree is not None and description:
+                with contextlib.suppress(Exception):
+                    lead = _missing_lead(tree, description, result.text)
+            if lead:
+                markdown = _insert_lead(markdown, _escape_markdown(lead))
+                result = _finish(markdown, title, byline, date, url, SOURCE_MAIN)
             return result
 
     page_title, paragraphs = _page_text(html)
@@ -341,7 +393,19 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
     return _finish(markdown, title or page_title, byline, date, url, SOURCE_PAGE)
 
 
-def _trafilatura(html: str, url: str) -> Any:
+def _load_tree(html: str) -> Any:
+    """The page parsed once, shared by every pass over it (none changes it)."""
+    try:
+        from trafilatura import load_html
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        return load_html(html)
+    except Exception:
+        return None
+
+
+def _trafilatura(tree: Any, url: str, *, fast: bool, metadata: bool) -> Any:
     # Imported here: it costs a few hundred milliseconds that start-up must not pay.
     try:
         import trafilatura
@@ -349,18 +413,345 @@ def _trafilatura(html: str, url: str) -> Any:
         return None
     try:
         return trafilatura.bare_extraction(
-            html,
+            tree,
             url=url or None,
-            fast=True,
+            fast=fast,
             include_comments=False,
             include_tables=True,
             include_formatting=True,
             include_links=True,
-            with_metadata=True,
+            with_metadata=metadata,
+            # No search of the whole text for date-like strings: it finds
+            # little that the page's metadata does not say, and its first use
+            # in a process costs seconds (dateparser compiles its patterns).
+            date_extraction_params=_date_params() if metadata else None,
         )
     except Exception:
         # A page that breaks the extractor still gets its plain text shown.
         return None
+
+
+def _date_params() -> dict[str, Any]:
+    from datetime import datetime
+
+    today = datetime.now().astimezone().strftime("%Y-%m-%d")
+    return {"original_date": True, "extensive_search": False, "max_date": today}
+
+
+def _document_markdown(document: Any) -> str:
+    markdown = unicodedata.normalize("NFC", clean(getattr(document, "text", None) or ""))
+    return _dedent_stray_code(markdown)
+
+
+_INDENTED_LINE = re.compile(r"^(?: {4}|\t)", re.MULTILINE)
+_EMPTY_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*$")
+
+
+def _dedent_stray_code(markdown: str) -> str:
+    """Un-indent text that Markdown would take for an indented code block.
+
+    The extractor writes code as fenced blocks; indentation elsewhere is the
+    page source's own (a list item whose text starts on the next line, deep
+    in the source's indentation), and shown as code it would show its
+    Markdown syntax. Such an item's text goes back up beside its bullet.
+    """
+    if not _INDENTED_LINE.search(markdown):
+        return markdown
+    lines: list[str | None] = list(markdown.split("\n"))
+    changed = False
+    for token in _tokens(markdown):
+        if token.type != "code_block" or not token.map:
+            continue
+        first, end = token.map[0], min(token.map[1], len(lines))
+        for line in range(first, end):
+            text = lines[line]
+            if text is not None:
+                lines[line] = text.lstrip()
+        above = lines[first - 1] if first > 0 else None
+        if above is not None and _EMPTY_ITEM.match(above) and lines[first]:
+            lines[first - 1] = f"{above.rstrip()} {lines[first]}"
+            lines[first] = None
+        changed = True
+    if not changed:
+        return markdown
+    return "\n".join(line for line in lines if line is not None)
+
+
+# --------------------------------------------------------------------------
+# Second opinions: trafilatura's fast mode finds the main text of most pages;
+# when what it found is short, the full mode (which weighs its result against
+# readability and jusText) and the page's own structured data get a say.
+
+_SHORT_TEXT = 500
+"""Main text shorter than this (in characters) is short on any page."""
+_SHORT_SHARE = 0.1
+"""Main text under this share of the page's visible text is short for the page."""
+_ARTICLE_BODY_FACTOR = 3
+"""How much longer a structured-data `articleBody` must be to replace the text."""
+
+_MARKDOWN_SYNTAX = re.compile(r"\]\([^)\s]*\)|[\\*_`#>|\[\]]")
+
+
+def _visible_text(markdown: str) -> str:
+    """About the text a reader sees of `markdown` (cheaper than rendering it)."""
+    return _collapse(_MARKDOWN_SYNTAX.sub("", markdown))
+
+
+def _text_length(markdown: str) -> int:
+    return len(_visible_text(markdown))
+
+
+def _visible_length(tree: Any) -> int:
+    """About how many characters of text the page shows."""
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    hidden = sum(
+        len(_collapse(element.text_content()))
+        for element in body.iter("script", "style", "noscript", "template")
+    )
+    return max(0, len(_collapse(body.text_content())) - hidden)
+
+
+def _second_opinion(tree: Any, url: str, markdown: str) -> str:
+    length = _text_length(markdown)
+    if length >= _SHORT_TEXT and length >= _SHORT_SHARE * _visible_length(tree):
+        return markdown
+    # Only a main text that was found gets a fuller look: where the fast mode
+    # found none, the full mode finds footers and menus, and "no main text"
+    # is the truer answer (the preview then tries the page's AMP version).
+    full = _trafilatura(tree, url, fast=False, metadata=False) if length else None
+    if full is not None:
+        candidate = _document_markdown(full)
+        candidate_length = _text_length(candidate)
+        if candidate_length > length:
+            markdown, length = candidate, candidate_length
+    body = _article_body(tree)
+    if body and len(body) >= max(_SHORT_TEXT, _ARTICLE_BODY_FACTOR * length):
+        markdown = "\n\n".join(_escape_markdown(p) for p in _body_paragraphs(body))
+    return markdown
+
+
+def _article_body(tree: Any) -> str:
+    """The longest `articleBody` in the page's JSON-LD, or ''."""
+    import json
+
+    best = ""
+    for script in tree.iterfind(".//script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, RecursionError):
+            continue
+        stack: list[Any] = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                for key, value in item.items():
+                    if key == "articleBody" and isinstance(value, str):
+                        if len(value) > len(best):
+                            best = value
+                    elif isinstance(value, dict | list):
+                        stack.append(value)
+            elif isinstance(item, list):
+                stack.extend(item)
+    return clean(best).strip()
+
+
+def _body_paragraphs(body: str) -> list[str]:
+    import html as html_lib
+
+    body = html_lib.unescape(body)
+    if re.search(r"</?(?:p|br|div|h[1-6]|li)\b", body, re.IGNORECASE):
+        return _page_text(f"<html><body>{body}</body></html>")[1]
+    return [p for p in (_collapse(line) for line in body.split("\n")) if p]
+
+
+# --------------------------------------------------------------------------
+# The lead: many pages set their standfirst apart from the body (a teaser or
+# intro box), where the main-text extractor drops it. The page's description
+# says what the lead is; when that text is shown on the page and missing
+# from the main text, it goes back in front.
+
+_LEAD_MIN_CHARS = 50
+_LEAD_PROBE = 60
+_LEAD_SKIP = frozenset(
+    {
+        "head", "title", "h1", "script", "style", "noscript", "template", "nav", "footer",
+        "aside", "form", "button", "select", "option", "a", "figcaption",
+    }
+)  # fmt: skip
+_TAG = re.compile(r"<[^<>]*>")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*$")
+
+
+def _missing_lead(tree: Any, description: str, text: str) -> str:
+    """The page's lead as shown on it, when the main text lacks it; else ''."""
+    # Some pages put markup in their description.
+    description = _ELLIPSIS.sub("", _collapse(_TAG.sub(" ", description)))
+    if len(description) < _LEAD_MIN_CHARS or len(description.split()) < 8:
+        return ""
+    seen = _collapse(text)
+    probe = description
+    if len(probe) > _LEAD_PROBE:
+        probe = probe[:_LEAD_PROBE].rsplit(" ", 1)[0]
+    if probe in seen:
+        return ""
+    body = tree.find(".//body")
+    if body is None or probe not in _collapse(body.text_content()):
+        return ""
+    # The innermost elements whose text holds the probe.
+    matches = body.xpath(
+        ".//*[contains(normalize-space(.), $probe)][not(*[contains(normalize-space(.), $probe)])]",
+        probe=probe,
+    )
+    for element in matches:
+        if any(
+            isinstance(node.tag, str) and node.tag.lower() in _LEAD_SKIP
+            for node in (element, *element.iterancestors())
+        ):
+            continue
+        lead = clean(_collapse(element.text_content()))
+        if len(lead) > 2 * len(description) + 100 or lead in seen:
+            continue
+        return lead
+    return ""
+
+
+def _insert_lead(markdown: str, lead: str) -> str:
+    """`lead` as the first paragraph of `markdown`, after the headline if it opens the text."""
+    tokens = _tokens(markdown)
+    lines = markdown.split("\n")
+    at = 0
+    if tokens and tokens[0].type == "heading_open" and tokens[0].tag == "h1" and tokens[0].map:
+        at = tokens[0].map[1]
+    return "\n".join([*lines[:at], "", lead, "", *lines[at:]]).strip("\n")
+
+
+# --------------------------------------------------------------------------
+# Links that lead away from the text: "Back to the newsroom" or the author's
+# profile opening or closing it, and a closing list of other articles ("Read
+# more:" and a few headlines, each a paragraph that is nothing but a link).
+
+_EDGE_LINK_MAX = 60
+"""Longest label of a lone link dropped at either end of the text."""
+_EDGE_LINK_BLOCKS = 3
+_RUN_MIN_LINKS = 2
+_RUN_MIN_WORDS = 3
+"""A headline has a few words; a list of single-word links is more likely tags
+or ingredients, which stay."""
+_LINKS_LABEL_MAX = 40
+_SENTENCE_END = (".", "!", "?", "…", ":", '"', "“", "”", "»", "«")
+_BARE_ADDRESS = re.compile(r"(?:https?://|www\.)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _TopBlock:
+    start: int
+    end: int
+    kind: str
+    """The opening token's type: `paragraph_open`, `heading_open`, ..."""
+    text: str
+    """About the text a reader sees (Markdown syntax taken out), for paragraphs and headings."""
+    link_label: str | None
+    """The label when the block is a paragraph holding one link and nothing else."""
+
+
+def _drop_away_links(markdown: str) -> str:
+    if "](" not in markdown:
+        return markdown
+    chunks = markdown.strip("\n").split("\n\n")
+    if len(chunks) > 2 * _EDGE_LINK_BLOCKS and not any(
+        "](" in chunk for chunk in chunks[len(chunks) // 2 :] + chunks[:_EDGE_LINK_BLOCKS]
+    ):
+        return markdown
+    blocks = _top_blocks(markdown)
+    count = len(blocks)
+
+    def edge_link(index: int) -> bool:
+        label = blocks[index].link_label
+        return (
+            label is not None and len(label) <= _EDGE_LINK_MAX and not label.endswith(_SENTENCE_END)
+        )
+
+    def headline_link(index: int) -> bool:
+        label = blocks[index].link_label
+        return label is not None and len(label.split()) >= _RUN_MIN_WORDS
+
+    def is_label(index: int) -> bool:
+        """A heading or a short "Read more:" paragraph that announces the links after it."""
+        block = blocks[index]
+        return block.kind == "heading_open" or (
+            block.kind == "paragraph_open"
+            and len(block.text) <= _LINKS_LABEL_MAX
+            and block.text.endswith(":")
+        )
+
+    drop: set[int] = set()
+    for index in range(min(_EDGE_LINK_BLOCKS, count)):
+        if not edge_link(index):
+            break
+        drop.add(index)
+    index = count - 1
+    while index >= 0 and count - index <= _EDGE_LINK_BLOCKS and edge_link(index):
+        drop.add(index)
+        index -= 1
+    if index < count - 1 and index >= 0 and is_label(index):
+        drop.add(index)
+    index = count // 2
+    while index < count:
+        run_end = index
+        while run_end < count and headline_link(run_end):
+            run_end += 1
+        if run_end - index >= _RUN_MIN_LINKS:
+            drop.update(range(index, run_end))
+            if index > 0 and is_label(index - 1):
+                drop.add(index - 1)
+        index = run_end + 1
+    if not drop or len(drop) == count:
+        return markdown
+    lines = markdown.split("\n")
+    cut = [False] * len(lines)
+    for index in drop:
+        block = blocks[index]
+        for line in range(block.start, min(block.end, len(lines))):
+            cut[line] = True
+    return "\n".join(line for line, gone in zip(lines, cut, strict=True) if not gone).strip("\n")
+
+
+def _top_blocks(markdown: str) -> list[_TopBlock]:
+    tokens = _tokens(markdown)
+    blocks: list[_TopBlock] = []
+    for index, token in enumerate(tokens):
+        if token.level != 0 or not token.map or token.nesting == -1:
+            continue
+        inline = tokens[index + 1] if index + 1 < len(tokens) else None
+        if inline is None or inline.type != "inline":
+            inline = None
+        label = _lone_link_label(inline) if token.type == "paragraph_open" and inline else None
+        text = _visible_text(inline.content) if inline is not None else ""
+        blocks.append(_TopBlock(token.map[0], token.map[1], token.type, text, label))
+    return blocks
+
+
+def _lone_link_label(inline: Token) -> str | None:
+    """The link's label when `inline` is one link and nothing else (and the
+    label is not a bare address, which is a reference the text gives)."""
+    children = [
+        child
+        for child in inline.children or []
+        if not (child.type == "text" and not child.content.strip()) and child.type != "softbreak"
+    ]
+    if len(children) < 3 or children[0].type != "link_open" or children[-1].type != "link_close":
+        return None
+    inner = children[1:-1]
+    if any(child.type in ("link_open", "link_close") for child in inner):
+        return None
+    label = _collapse("".join(c.content for c in inner if c.type in ("text", "code_inline")))
+    if not label or _BARE_ADDRESS.match(label):
+        return None
+    return label
 
 
 _SKIP_TAGS = frozenset(
@@ -497,6 +888,10 @@ RULE = "─" * 20
 CELL_SEPARATOR = " │ "
 
 
+_MARKUP_TAG = re.compile(r"</?(?:sup|sub|u)>", re.IGNORECASE)
+"""Inline tags the extractor writes into its Markdown for lack of syntax."""
+
+
 def _escape_markdown(text: str) -> str:
     """Escape `text` so that Markdown shows it literally."""
     text = _ASCII_PUNCT_ESCAPE.sub(r"\\\1", text)
@@ -518,11 +913,36 @@ def _continuation_prefix(prefix: str) -> str:
     return kept + " " * (len(prefix) - len(stripped))
 
 
+_PARSERS = threading.local()
+
+
 def _parser() -> Any:
+    """The Markdown parser, one per thread (extraction runs in worker threads)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _new_parser()
+    return parser
+
+
+def _tokens(markdown: str) -> list[Token]:
+    """`markdown` parsed; the last parse is kept, as each step of an
+    extraction that changes nothing hands the next the same text."""
+    last = getattr(_PARSERS, "last", None)
+    if last is not None and last[0] == markdown:
+        return last[1]
+    tokens = _parser().parse(markdown)
+    _PARSERS.last = (markdown, tokens)
+    return tokens
+
+
+def _new_parser() -> Any:
     from markdown_it import MarkdownIt
 
-    # Raw HTML in the text stays text: no html blocks, no inline tags.
-    parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    # Raw HTML never renders: no html blocks; inline tags are parsed only so
+    # that the extractor's own <sup>, <sub> and <u> (it escapes every literal
+    # "<" in page text) can go while their text stays; any other tag is text.
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser.disable("html_block")
     # Every link is parsed as a link, so that its syntax never shows; which
     # ones stay clickable (http and https only) is decided in `_href`.
     parser.validateLink = lambda _url: True
@@ -710,8 +1130,8 @@ class _Builder:
                 alt = _collapse(clean(child.content))
                 if alt:
                     add(f"[{alt}]", "dim")
-            elif kind == "html_inline":  # pragma: no cover - html is disabled
-                add(clean(child.content))
+            elif kind == "html_inline" and not _MARKUP_TAG.fullmatch(child.content.strip()):
+                add(_WHITESPACE.sub(" ", clean(child.content)))
         merged = _merge(spans)
         # Trim the white space a reader can't see at either end.
         if merged and merged[0].text != merged[0].text.lstrip(" "):
@@ -758,7 +1178,7 @@ def render_text(blocks: Iterable[Block]) -> str:
 
 
 def _finish(markdown: str, title: str, byline: str, date: str, url: str, source: str) -> Extracted:
-    parsed = blocks_from_markdown(markdown, url) if markdown else ()
+    parsed = tuple(_Builder(url).build(_tokens(markdown))) if markdown else ()
     blocks = tuple(block for block in parsed if block.plain.strip())
     links: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -213,3 +214,195 @@ def test_long_page_extracts() -> None:
     html = f"<html><body><article><h1>Long</h1>{body}</article></body></html>"
     result = extract(html.encode(), URL, "text/html")
     assert "number 399." in result.text
+
+
+# --------------------------------------------------------------------------
+# Extraction quality: small pages that show each of the extractor's rules.
+
+STORY = "".join(
+    f"<p>Paragraph {i} of the story: the harbour wall will be repaired over the summer, "
+    "and the council has set aside the money for it after a long debate.</p>"
+    for i in range(8)
+)
+LEAD = "The council voted on Tuesday to pay for the repairs of the old harbour wall before winter."
+
+
+def article_page(article: str, head: str = "", before: str = "", after: str = "") -> bytes:
+    return (
+        f"<html><head><meta charset='utf-8'><title>Harbour wall</title>{head}</head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>{before}"
+        f"<article><h1>Harbour wall repairs approved</h1>{article}</article>{after}"
+        "<footer><p>Copyright 2024 News Example</p></footer></body></html>"
+    ).encode()
+
+
+def test_utf8_page_with_a_stray_byte_is_read_as_utf8() -> None:
+    words = "Grüße aus Köln, schöne Größe, süße Äpfel. " * 4
+    html = news_page(extra=words).encode("utf-8")
+    # One windows-1252 byte in a script, as a pasted snippet leaves it.
+    data = html.replace(b"</head>", b"<script>var title = 'M\xe4rz';</script></head>")
+
+    text, codec = decode_html(data)
+    result = extract(data, URL, "text/html")
+
+    assert codec == "utf-8"
+    assert "Grüße aus Köln, schöne Größe, süße Äpfel." in text
+    assert "Grüße aus Köln, schöne Größe, süße Äpfel." in result.text
+
+
+def test_superscripts_and_subscripts_keep_their_text() -> None:
+    extra = (
+        "<p>The park covers 5000 m<sup>2</sup>; the pool holds H<sub>2</sub>O, not &lt;sup&gt;.</p>"
+    )
+    result = extract(article_page(STORY + extra), URL, "text/html")
+
+    assert "The park covers 5000 m2; the pool holds H2O, not <sup>." in result.text
+    assert "<sub>" not in result.text
+
+
+def test_markdown_inline_tags_other_than_the_extractors_stay_text() -> None:
+    blocks = blocks_from_markdown("x<sup>2</sup> and <b>bold</b> and \\<u>", URL)
+    assert render_text(blocks) == "x2 and <b>bold</b> and <u>"
+
+
+def test_list_item_text_indented_in_the_source_is_not_shown_as_code() -> None:
+    items = "".join(
+        f"<li><span class='icon'></span>\n     <a href='/step{i}'>\n"
+        f"                                Step {i}: check the wall and note every crack</a>\n</li>"
+        for i in range(3)
+    )
+    result = extract(article_page(STORY + f"<ul>{items}</ul>" + STORY), URL, "text/html")
+
+    assert "• Step 0: check the wall and note every crack\n• Step 1:" in result.text
+    assert "](" not in result.text
+    assert all(block.kind != "code" for block in result.blocks)
+    assert ("Step 2: check the wall and note every crack", "https://news.example/step2") in (
+        result.links
+    )
+
+
+def test_short_main_text_gets_a_second_look() -> None:
+    # The fast mode stops at the short introduction; the full mode finds the rest.
+    sentence = (
+        "the harbour wall will be repaired over the summer, "
+        "and the council has set aside the money for it after a long debate"
+    )
+    intro = f"<p>The harbour wall is old. {sentence}. What it costs and who pays, read on.</p>"
+    modules = "".join(
+        "<div class='container-fluid module'><div class='row'><div class='col-md-6 text-column'>"
+        f"<div class='text'><h2>Question {i}?</h2><p>Answer {i}: {sentence}. {sentence}.</p>"
+        "</div></div></div></div>"
+        for i in range(8)
+    )
+    html = (
+        "<html><head><title>Harbour questions</title></head><body><div class='page-wrapper'>"
+        "<div class='container-fluid'><div class='row'><div class='col-lg-8'>"
+        f"<div class='col-12 text one-column'>{intro}</div></div></div></div>{modules}"
+        "</div></body></html>"
+    )
+    result = extract(html.encode(), URL, "text/html")
+
+    assert result.found_main_text
+    assert result.text.startswith("The harbour wall is old.")
+    assert "Question 7?" in result.text
+    assert "Answer 7: the harbour wall will be repaired" in result.text
+
+
+def test_structured_article_body_stands_in_for_a_teaser() -> None:
+    body = "\n".join(
+        f"Paragraph {i} of the story, as the page's structured data tells it." for i in range(12)
+    )
+    data = json.dumps({"@type": "NewsArticle", "headline": "Harbour", "articleBody": body})
+    teaser = (
+        "<p>The harbour wall will be repaired over the summer. Subscribers read the whole "
+        "story of the council's long debate about the money.</p>"
+    ) * 2
+    head = f"<script type='application/ld+json'>{data}</script>"
+    result = extract(article_page(teaser, head=head), URL, "text/html")
+
+    assert result.found_main_text
+    assert "Paragraph 0 of the story, as the page's structured data tells it." in result.text
+    assert "Paragraph 11 of the story" in result.text
+    assert [block.kind for block in result.blocks] == ["paragraph"] * 12
+
+
+def test_article_body_does_not_replace_a_full_main_text() -> None:
+    data = json.dumps({"@type": "NewsArticle", "articleBody": "A summary of the story. " * 10})
+    head = f"<script type='application/ld+json'>{data}</script>"
+    result = extract(article_page(STORY, head=head), URL, "text/html")
+
+    assert "Paragraph 7 of the story" in result.text
+    assert "A summary of the story." not in result.text
+
+
+def test_lead_set_apart_from_the_body_comes_back_first() -> None:
+    head = f'<meta name="description" content="{LEAD}">'
+    article = f'<div class="teaser-text"><p>{LEAD}</p></div>{STORY}'
+    result = extract(article_page(article, head=head), URL, "text/html")
+
+    paragraphs = result.text.split("\n\n")
+    assert paragraphs[:3] == [
+        "Harbour wall repairs approved",
+        LEAD,
+        paragraphs[2],
+    ]
+    assert paragraphs[2].startswith("Paragraph 0 of the story")
+    assert result.text.count(LEAD) == 1
+
+
+def test_description_not_shown_as_the_lead_is_not_added() -> None:
+    head = f'<meta name="description" content="{LEAD}">'
+    # Not on the page at all; only in a link to another article; already in the text.
+    hidden = extract(article_page(STORY, head=head), URL, "text/html")
+    linked = extract(
+        article_page(STORY, head=head, after=f"<div class='teaser'><a href='/b'>{LEAD}</a></div>"),
+        URL,
+        "text/html",
+    )
+    inside = extract(article_page(f"<p>{LEAD}</p>{STORY}", head=head), URL, "text/html")
+
+    assert LEAD not in hidden.text
+    assert LEAD not in linked.text
+    assert inside.text.count(LEAD) == 1
+
+
+def test_links_that_lead_away_from_the_text_are_dropped() -> None:
+    html = (
+        "<html><head><title>Harbour</title></head><body><div class='main'><div class='article'>"
+        '<a href="/newsroom">Back to the newsroom</a>'
+        f"<h1>Harbour wall repairs approved</h1>{STORY}"
+        '<p>Read the <a href="/report">full council report</a> for the details.</p>'
+        "<p><strong>Read more:</strong></p>"
+        '<p><a href="/a">Ferry timetable changes for the winter season</a></p>'
+        '<p><a href="/b">New lighthouse keeper starts work in the spring</a></p>'
+        '<p><a href="/c">Fishing fleet returns early after the storm</a></p>'
+        "</div></div></body></html>"
+    )
+    result = extract(html.encode(), URL, "text/html")
+
+    assert result.text.startswith("Harbour wall repairs approved\n\nParagraph 0")
+    assert result.text.endswith("Read the full council report for the details.")
+    for gone in ("Back to the newsroom", "Read more", "Ferry timetable", "lighthouse"):
+        assert gone not in result.text
+        assert gone not in result.markdown
+
+
+def test_links_that_belong_to_the_text_stay() -> None:
+    def closing(links: str) -> str:
+        html = (
+            "<html><head><title>Harbour</title></head><body><div class='main'><div class='article'>"
+            f"<h1>Harbour wall repairs approved</h1>{STORY}{links}</div></div></body></html>"
+        )
+        return extract(html.encode(), URL, "text/html").text
+
+    # A bare address is a reference; a sentence is text; a link amid the text is text.
+    address = closing('<a href="https://council.example/report">https://council.example/report</a>')
+    sentence = closing('<a href="/all">Everything the council decided this year, in one place.</a>')
+    amid = closing(
+        '<a href="/a">Ferry timetable changes for the winter season</a>'
+        "<p>The ferry will keep running while the wall is repaired, the harbour master said.</p>"
+    )
+
+    assert address.endswith("https://council.example/report")
+    assert sentence.endswith("Everything the council decided this year, in one place.")
+    assert "Ferry timetable changes for the winter season" in amid
