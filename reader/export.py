@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reader.model import Row
+from reader.query import Flags as QueryFlags
+from reader.query import QueryError, filter_rows
 from reader.state import NO_FLAGS, Flags, State, StateError, default_state_path, flags_of
 
 FORMATS = ("json", "csv", "markdown")
@@ -238,32 +240,15 @@ def select(
 
     if not (query and query.strip()):
         return newest_first(loaded.rows), flags
-    # --- the one call site of the query language (reader/query.py) ---
     try:
-        import reader.query as query_module
-
-        filter_rows = query_module.filter_rows
-    except (ImportError, AttributeError):
-        return _fail(command, "--query is not available in this version of newsdesk", 2)
-    query_error: Any = getattr(query_module, "QueryError", ValueError)
-    if not (isinstance(query_error, type) and issubclass(query_error, Exception)):
-        query_error = ValueError
-    # The query language keeps its own, column-wise view of the state (the
-    # set of read keys, of starred keys, ...): built from the snapshot here.
-    key_sets = getattr(query_module, "Flags", None)
-    query_flags: Any = flags if key_sets is None else _key_sets(flags, key_sets)
-    try:
-        return list(filter_rows(loaded.rows, query, query_flags)), flags
-    except query_error as error:
+        return filter_rows(loaded.rows, query, _key_sets(flags)), flags
+    except QueryError as error:
         return _fail(command, f"bad query: {error}", 2)
-    except Exception as error:  # a fault in the query code: one line, not a traceback
-        return _fail(command, f"could not evaluate the query ({type(error).__name__}: {error})", 1)
-    # --- end of the query call site ---
 
 
-def _key_sets(flags: Mapping[str, Flags], factory: Any) -> Any:
-    """The state as sets of keys per flag and a map of key to tags."""
-    return factory(
+def _key_sets(flags: Mapping[str, Flags]) -> QueryFlags:
+    """The state as the query language wants it: sets of keys per flag."""
+    return QueryFlags(
         read=frozenset(key for key, f in flags.items() if f.read),
         starred=frozenset(key for key, f in flags.items() if f.starred),
         archived=frozenset(key for key, f in flags.items() if f.archived),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -21,7 +20,6 @@ from reader.store import load_store
 from tests.conftest import StoreMaker, article_text
 
 ROOT = Path(__file__).resolve().parents[1]
-HAS_QUERY = importlib.util.find_spec("reader.query") is not None
 
 URL_A = "https://www.harbourpost.example/2026/03/a"
 URL_B = "https://www.orbitalreview.example/2026/03/b?x=1&y=2"
@@ -267,8 +265,6 @@ def test_main_defaults_to_the_sample_store(
 ) -> None:
     from reader.store import SAMPLE_STORE
 
-    if not any(SAMPLE_STORE.glob("*.txt")):
-        pytest.skip("the sample store is empty")
     assert main(None, tmp_path / "s.sqlite3", "json", None) == 0
     assert len(json.loads(capsys.readouterr().out)) == len(load_store(SAMPLE_STORE).rows)
 
@@ -280,17 +276,6 @@ def test_count_prints_the_number_of_articles(
     assert capsys.readouterr().out == "5\n"
 
 
-@pytest.mark.skipif(HAS_QUERY, reason="reader.query exists")
-def test_a_query_without_the_query_module_is_a_clear_error(
-    store: Path, state_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(store, state_path, "json", "is:starred") == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "--query is not available" in captured.err
-
-
-@pytest.mark.skipif(not HAS_QUERY, reason="reader.query is not written yet")
 def test_a_query_selects_the_rows_using_the_state(
     store: Path, state_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
