@@ -62,6 +62,8 @@ from reader.widgets.topic_tree import TopicTree
 
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
+TREE_INTERVAL = 1.0
+"""Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.05
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
@@ -186,6 +188,7 @@ class NewsdeskApp(App[None]):
         self._detail_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._first_screen = False
+        self._tree_updated = 0.0
 
     # -- layout ---------------------------------------------------------------
 
@@ -301,6 +304,7 @@ class NewsdeskApp(App[None]):
         triage.add(self.rows[counted:], flags)
         self.triage = triage
         self.flags_loaded = True
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         self._refresh_marks()
         if self.query is not None and self.query.uses_flags:
             self.refresh_view()
@@ -333,7 +337,11 @@ class NewsdeskApp(App[None]):
         self.counts.categories.update(batch_counts.categories)
         if progress is not None:
             self.progress = progress
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        now = time.monotonic()
+        # Relabelling hundreds of nodes is costly: once a second while loading.
+        if now - self._tree_updated > TREE_INTERVAL:
+            self._tree_updated = now
+            self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         self.refresh_view(anchor="row" if self._user_moved() else "top")
         self._update_status()
 
@@ -342,6 +350,7 @@ class NewsdeskApp(App[None]):
 
     def _load_finished(self) -> None:
         self.loading = False
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         if self.progress is not None:
             self.load_seconds = time.monotonic() - self.progress.started
         # The rows live for the whole session: keep the collector from
@@ -830,7 +839,7 @@ class NewsdeskApp(App[None]):
         if self.loading:
             progress = self.progress
             if progress is None:
-                text.append("Opening store…")
+                text.append("Reading…" if self.rows else "Opening store…")
             else:
                 elapsed = max(time.monotonic() - progress.started, 1e-6)
                 rate = progress.parsed / elapsed

@@ -104,6 +104,7 @@ class ArticleList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ArticleList {
         background: $surface;
+        overflow-x: hidden;
     }
     ArticleList > .article-list--cursor {
         background: $block-cursor-blurred-background;
@@ -155,6 +156,7 @@ class ArticleList(ScrollView, can_focus=True):
         """How each row is marked (read, star, selection): set by the app."""
         self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
         self._text_width = -1
+        self._styles: dict[str, Style] | None = None
         self.on_width: Callable[[int], object] | None = None
         """Called with the text width whenever it changes (column header)."""
 
@@ -187,7 +189,7 @@ class ArticleList(ScrollView, can_focus=True):
                 position = view.index(previous)
             except ValueError:
                 position = min(old_position, max(len(view) - 1, 0))
-        self.virtual_size = Size(self.size.width, len(view))
+        self.virtual_size = Size(0, len(view))
         self._move_to(position, force_message=self.current_row != previous or not view)
         self.refresh()
 
@@ -268,7 +270,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._line_cache.clear()
-        self.virtual_size = Size(self.size.width, len(self.view))
+        self.virtual_size = Size(0, len(self.view))
 
     # -- rendering ----------------------------------------------------------
 
@@ -281,28 +283,53 @@ class ArticleList(ScrollView, can_focus=True):
             if self.on_width is not None:
                 self.call_later(self.on_width, width)
         position = y + self.scroll_offset.y
+        view = self.view
+        if view and position < len(view):
+            # Cached lines first: computing styles walks the DOM, and a held
+            # key redraws every line of the list.
+            row_index = view[position]
+            is_cursor = position == self.cursor
+            key = (row_index, width, is_cursor, self.has_focus)
+            strip = self._line_cache.get(key)
+            if strip is None:
+                strip = self._render_row(self.rows[row_index], width, is_cursor)
+                if len(self._line_cache) > 2000:
+                    self._line_cache.clear()
+                self._line_cache[key] = strip
+            return strip
         base = self.rich_style
-        if not self.view:
-            if y == 0:
-                style = base + self.get_component_rich_style("article-list--empty")
-                return Strip([Segment(fit(" " + self.empty_message, width), style)])
-            return Strip.blank(width, base)
-        if position >= len(self.view):
-            return Strip.blank(width, base)
-        row_index = self.view[position]
-        is_cursor = position == self.cursor
-        key = (row_index, width, is_cursor, self.has_focus)
-        strip = self._line_cache.get(key)
-        if strip is None:
-            strip = self._render_row(self.rows[row_index], width, is_cursor)
-            if len(self._line_cache) > 2000:
-                self._line_cache.clear()
-            self._line_cache[key] = strip
-        return strip
+        if not view and y == 0:
+            style = base + self.get_component_rich_style("article-list--empty")
+            return Strip([Segment(fit(" " + self.empty_message, width), style)])
+        return Strip.blank(width, base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_cache.clear()
+        self._styles = None
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._styles = None
+        super()._on_focus(event)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._styles = None
+        super()._on_blur(event)
+
+    def _style(self, name: str) -> Style:
+        """Component styles, looked up once (they walk the DOM) until the
+        styles or the focus change."""
+        styles = self._styles
+        if styles is None:
+            styles = self._styles = {"": self.rich_style}
+        found = styles.get(name)
+        if found is None:
+            found = styles[name] = self.get_component_rich_style(name)
+        return found
 
     def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
-        base = self.rich_style
-        style = self.get_component_rich_style
+        base = self._style("")
+        style = self._style
         marks = self.marks(row)
         line_style = base
         if marks.selected:

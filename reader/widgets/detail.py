@@ -78,6 +78,8 @@ class RelatedList(OptionList):
         self.items: tuple[Related, ...] = ()
 
     def show(self, items: tuple[Related, ...]) -> None:
+        if not items and not self.items:
+            return
         self.items = items
         self.clear_options()
         self.add_options([Option(related_prompt(item)) for item in items])
@@ -173,6 +175,7 @@ class DetailView(VerticalScroll, can_focus=True):
         super().__init__(id=id)
         self.article: Article | None = None
         self._rest: list[str] = []
+        self._body_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Nothing selected", style="dim italic"), id="detail-header")
@@ -202,8 +205,12 @@ class DetailView(VerticalScroll, can_focus=True):
         chunks = split_body(article.body) if article.body.strip() else []
         self._rest = chunks[1:]
         body = self.query_one("#detail-body", Markdown)
+        # Rebuilding the Markdown widget's blocks is the costly part of
+        # following the cursor: skip it when there is no body either way.
+        if chunks or self._body_shown:
+            body.update(chunks[0] if chunks else "")
+        self._body_shown = bool(chunks)
         body.display = bool(chunks)
-        body.update(chunks[0] if chunks else "")
         self._update_more()
         self.query_one("#detail-related-title").display = bool(article.related)
         self.query_one(RelatedList).show(article.related)

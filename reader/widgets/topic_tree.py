@@ -27,6 +27,15 @@ TRIAGE_NODES = (
 )
 
 
+def number(count: int) -> str:
+    """A count in few cells, so labels fit the tree: 950, 9,500, 95k, 1.2M."""
+    if count < 10_000:
+        return f"{count:,}"
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count / 1_000_000:.1f}M"
+
+
 def node_label(name: str, count: int, unread: int | None = None) -> Text:
     """A node label as rich Text: the name is data, never markup.
 
@@ -34,10 +43,10 @@ def node_label(name: str, count: int, unread: int | None = None) -> Text:
     """
     label = Text(name or "(none)", style="italic" if not name else "")
     if unread:
-        label.append(f" {unread:,}", style="bold")
-        label.append(f"/{count:,}", style="dim")
+        label.append(f" {number(unread)}", style="bold")
+        label.append(f"/{number(count)}", style="dim")
     else:
-        label.append(f" {count:,}", style="dim")
+        label.append(f" {number(count)}", style="dim")
     return label
 
 
@@ -88,11 +97,19 @@ class TopicTree(Tree[Facet]):
         self._groups: dict[str, TreeNode[Facet]] = {}
         self._facet_nodes: dict[Facet, TreeNode[Facet]] = {}
         self._problems_node: TreeNode[Facet] | None = None
+        self._shown: dict[int, str] = {}
+        """What each node's label says now, so unchanged labels are not redrawn."""
         self._problem_count = 0
         for kind, title in GROUPS:
             group = self.root.add(node_label(title, 0), data=Facet(f"group:{kind}"))
             self._groups[kind] = group
         self._groups["topic"].expand()
+
+    def _relabel(self, node: TreeNode[Facet], label: Text) -> None:
+        plain = label.plain
+        if self._shown.get(node.id) != plain:
+            self._shown[node.id] = plain
+            node.set_label(label)
 
     def update_counts(
         self, counts: Counts, triage: TriageCounts, problems: Sequence[Problem]
@@ -102,15 +119,15 @@ class TopicTree(Tree[Facet]):
         Existing nodes keep their place (and the cursor stays put) while a
         store loads; new names are added in order of their count.
         """
-        self._all.set_label(node_label("All articles", counts.total, triage.unread))
+        self._relabel(self._all, node_label("All articles", counts.total, triage.unread))
         for kind, title in TRIAGE_NODES:
-            number = {
+            count = {
                 "inbox": triage.inbox,
                 "unread": triage.unread,
                 "starred": triage.starred,
                 "archived": triage.archived,
             }[kind]
-            self._triage[kind].set_label(node_label(title, number))
+            self._relabel(self._triage[kind], node_label(title, count))
         self._update_tags(triage)
         tables: dict[str, Counter[str]] = {
             "topic": counts.topics,
@@ -120,7 +137,7 @@ class TopicTree(Tree[Facet]):
         for kind, title in GROUPS:
             table = tables[kind]
             group = self._groups[kind]
-            group.set_label(node_label(title, len(table)))
+            self._relabel(group, node_label(title, len(table)))
             for name, count in sorted(table.items(), key=lambda item: (-item[1], item[0])):
                 facet = Facet(kind, name)
                 label = node_label(name, count, triage.unread_of(kind, name))
@@ -128,7 +145,7 @@ class TopicTree(Tree[Facet]):
                 if node is None:
                     self._facet_nodes[facet] = group.add_leaf(label, data=facet)
                 else:
-                    node.set_label(label)
+                    self._relabel(node, label)
         self._update_problems(problems)
 
     def update_saved(self, items: dict[str, str], counts: dict[str, int]) -> None:
@@ -163,14 +180,14 @@ class TopicTree(Tree[Facet]):
             self.post_message(self.SavedDelete(name))
 
     def _update_tags(self, triage: TriageCounts) -> None:
-        self._tags.set_label(node_label("Tags", len(triage.tags)))
+        self._relabel(self._tags, node_label("Tags", len(triage.tags)))
         for tag, count in sorted(triage.tags.items()):
             facet = Facet("tag", tag)
             node = self._facet_nodes.get(facet)
             if node is None:
                 self._facet_nodes[facet] = self._tags.add_leaf(node_label(tag, count), data=facet)
             else:
-                node.set_label(node_label(tag, count))
+                self._relabel(node, node_label(tag, count))
         for facet, node in list(self._facet_nodes.items()):
             if facet.kind == "tag" and facet.value not in triage.tags:
                 del self._facet_nodes[facet]
