@@ -25,7 +25,8 @@ from textual.worker import get_current_worker
 
 from reader import timings
 from reader.config import Config
-from reader.loader import Batch, Progress, stream_store
+from reader.index import StoreIndex
+from reader.loader import Batch, Notice, Progress, Removed, stream_store
 from reader.model import Problem, Row
 from reader.query import (
     Context,
@@ -156,9 +157,11 @@ class NewsdeskApp(App[None]):
         state: State | None = None,
         config: Config | None = None,
         title: str | None = None,
+        index: StoreIndex | None = None,
     ) -> None:
         super().__init__()
         self.root = root
+        self.index = index
         self.state = state if state is not None else State()
         self.config = config or Config()
         self.store_title = title or str(root)
@@ -272,10 +275,29 @@ class NewsdeskApp(App[None]):
             rows, problems = [], []
             last_flush = time.monotonic()
 
-        for event in stream_store(self.root, cancelled=lambda: worker.is_cancelled):
+        # With an index, files that changed since it was written come again
+        # (replacing their row) or are reported removed: then the rows are
+        # rebuilt once, at the end, from the latest version of each path.
+        by_path: dict[str, Row | Problem] = {}
+        reshaped = False
+        events = stream_store(self.root, cancelled=lambda: worker.is_cancelled, index=self.index)
+        for event in events:
+            if isinstance(event, Notice):
+                self.call_from_thread(self.notify, event.message, markup=False, timeout=8)
+                continue
+            if isinstance(event, Removed):
+                reshaped = True
+                for path in event.paths:
+                    by_path.pop(path, None)
+                continue
             if isinstance(event, Batch):
-                rows.extend(event.rows)
-                problems.extend(event.problems)
+                if self.index is not None:
+                    for item in (*event.rows, *event.problems):
+                        reshaped = reshaped or item.path in by_path
+                        by_path[item.path] = item
+                if not reshaped:
+                    rows.extend(event.rows)
+                    problems.extend(event.problems)
             else:
                 progress = event
             first = not ordering.order
@@ -286,8 +308,52 @@ class NewsdeskApp(App[None]):
                 last_flush = time.monotonic()
         if worker.is_cancelled:
             return
-        flush()
+        if reshaped:
+            self._reshape(by_path)
+        else:
+            flush()
         self.call_from_thread(self._load_finished)
+
+    def _reshape(self, by_path: dict[str, Row | Problem]) -> None:
+        """Replace every row at once (in the loader thread, then the UI)."""
+        rows = [item for item in by_path.values() if isinstance(item, Row)]
+        problems = [item for item in by_path.values() if isinstance(item, Problem)]
+        ordering = Ordering()
+        ordering.add(rows)
+        counts = Counts()
+        counts.add(rows)
+        corpus = Corpus()
+        corpus.extend(rows)
+        self.call_from_thread(self._replace_rows, rows, problems, ordering.order, counts, corpus)
+
+    def _replace_rows(
+        self,
+        rows: list[Row],
+        problems: list[Problem],
+        order: list[int],
+        counts: Counts,
+        corpus: Corpus,
+    ) -> None:
+        articles = self.articles
+        current = articles.current_row
+        current_path = self.rows[current].path if current is not None else None
+        self.rows[:] = rows
+        self.problems[:] = problems
+        self.order = order
+        self.counts = counts
+        self.corpus = corpus
+        self.by_key = {}
+        for index, row in enumerate(rows):
+            self.by_key.setdefault(row.key, []).append(index)
+        if self.flags_loaded:
+            self.triage = TriageCounts()
+            self.triage.add(rows, self.flags)
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.refresh_view(anchor="row")
+        if current_path is not None:
+            position = next((i for i, row in enumerate(rows) if row.path == current_path), None)
+            if position is not None:
+                self.call_after_refresh(articles.move_to_row, position)
 
     @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
     def load_flags(self) -> None:

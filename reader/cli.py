@@ -50,6 +50,17 @@ def _open_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="triage state file (default: state.sqlite3 in the user data folder)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="PATH",
+        help="the store's index file (default: one per store in the user cache folder)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="read every file again instead of starting from the index",
+    )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     return parser
 
@@ -59,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SUBCOMMANDS:
         return _subcommand(args[0], args[1:])
     options = _open_parser().parse_args(args)
-    return open_store(options.store, options.state)
+    return open_store(options.store, options.state, options.cache, options.rebuild)
 
 
 def _fail(message: str) -> int:
@@ -67,7 +78,12 @@ def _fail(message: str) -> int:
     return 2
 
 
-def open_store(store: Path | None, state_path: Path | None = None) -> int:
+def open_store(
+    store: Path | None,
+    state_path: Path | None = None,
+    cache: Path | None = None,
+    rebuild: bool = False,
+) -> int:
     from reader.store import SAMPLE_STORE, StoreError, check_store, scan
 
     path = store if store is not None else SAMPLE_STORE
@@ -109,13 +125,16 @@ def open_store(store: Path | None, state_path: Path | None = None) -> int:
         print(f"newsdesk: {warning}", file=sys.stderr)
 
     from reader.app import NewsdeskApp
+    from reader.index import StoreIndex
 
+    index = StoreIndex(root, cache, rebuild=rebuild)
     title = "sample store" if store is None else str(path)
     try:
-        NewsdeskApp(root, state=state, config=config, title=title).run()
+        NewsdeskApp(root, state=state, config=config, title=title, index=index).run()
         print(state.session_summary().describe())
     finally:
         state.close()
+        index.close()
     return 0
 
 

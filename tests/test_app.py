@@ -239,3 +239,39 @@ async def test_a_large_store_loads_in_batches_through_worker_processes(
         assert len(app.rows) == 300 and len(app.problems) == 1
         assert len(app.query_one(ArticleList).view) == 300
         assert "All articles · 0 of 300 read" in screen_text(app)
+
+
+async def test_a_warm_start_shows_what_changed_on_disk(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    from reader.index import StoreIndex
+    from reader.state import State
+
+    root = three_topic_store(make_store)
+    state = State(tmp_path / "state.db")
+    with StoreIndex(root, tmp_path / "index.db") as index:
+        app = NewsdeskApp(root, state=state, index=index)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert len(titles(app)) == 4
+    (root / "004_d.txt").write_text(
+        article_text(
+            "Heat records fall for the third year", topics=["Climate"], date="2026-03-04T10:00:00Z"
+        ),
+        encoding="utf-8",
+    )
+    (root / "001_a.txt").unlink()
+    (root / "005_e.txt").write_text(
+        article_text("Tidal power plan approved", date="2026-03-05T10:00:00Z"), encoding="utf-8"
+    )
+    with StoreIndex(root, tmp_path / "index.db") as index:
+        app = NewsdeskApp(root, state=state, index=index)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert titles(app) == [
+                "Tidal power plan approved",
+                "Heat records fall for the third year",
+                "Satellites map the glaciers",
+                "Comet seen over the harbour",
+            ]
+            assert "All articles 4/4" in screen_text(app)
