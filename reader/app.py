@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from reader import timings
 from reader.config import Config
 from reader.index import StoreIndex
-from reader.loader import Batch, Notice, Progress, Removed, stream_store
+from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Problem, Row
 from reader.query import (
     Context,
@@ -167,6 +167,9 @@ class NewsdeskApp(App[None]):
         self.store_title = title or str(root)
         self.rows: list[Row] = []
         self.by_key: dict[str, list[int]] = {}
+        self.path_index: dict[str, int] = {}
+        """Store path -> index of its live row (replaced rows stay in `rows`)."""
+        self.ordering = Ordering()
         self.problems: list[Problem] = []
         self.order: list[int] = []
         self.counts = Counts()
@@ -192,6 +195,7 @@ class NewsdeskApp(App[None]):
         self._read_timer: Timer | None = None
         self._first_screen = False
         self._tree_updated = 0.0
+        self._load_started_wall = time.time()
 
     # -- layout ---------------------------------------------------------------
 
@@ -254,8 +258,9 @@ class NewsdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self) -> None:
+        self._load_started_wall = time.time()
         worker = get_current_worker()
-        ordering = Ordering()
+        ordering = self.ordering
         rows: list[Row] = []
         problems: list[Problem] = []
         last_flush = 0.0
@@ -318,7 +323,7 @@ class NewsdeskApp(App[None]):
         """Replace every row at once (in the loader thread, then the UI)."""
         rows = [item for item in by_path.values() if isinstance(item, Row)]
         problems = [item for item in by_path.values() if isinstance(item, Problem)]
-        ordering = Ordering()
+        ordering = self.ordering = Ordering()
         ordering.add(rows)
         counts = Counts()
         counts.add(rows)
@@ -343,8 +348,10 @@ class NewsdeskApp(App[None]):
         self.counts = counts
         self.corpus = corpus
         self.by_key = {}
+        self.path_index = {}
         for index, row in enumerate(rows):
             self.by_key.setdefault(row.key, []).append(index)
+            self.path_index[row.path] = index
         if self.flags_loaded:
             self.triage = TriageCounts()
             self.triage.add(rows, self.flags)
@@ -390,9 +397,10 @@ class NewsdeskApp(App[None]):
     ) -> None:
         start = len(self.rows)
         self.rows.extend(rows)
-        by_key = self.by_key
+        by_key, path_index = self.by_key, self.path_index
         for index, row in enumerate(rows, start):
             by_key.setdefault(row.key, []).append(index)
+            path_index[row.path] = index
         if self.flags_loaded:
             self.triage.add(rows, self.flags)
         self.problems.extend(problems)
@@ -430,6 +438,90 @@ class NewsdeskApp(App[None]):
         timings.mark("loaded", rows=len(self.rows), problems=len(self.problems))
         self._prepare_corpus()
         self._schedule_saved_counts()
+        if self.index is not None:
+            self._watch(self._load_started_wall)
+
+    # -- live store -------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch(self, since: float) -> None:
+        """Poll the store; hand what changed to the UI as it happens."""
+        from reader.watch import INTERVAL, StoreWatcher
+
+        assert self.index is not None
+        worker = get_current_worker()
+        watcher = StoreWatcher(self.root, self.index, since=since)
+        while not worker.is_cancelled:
+            changes = Changes()
+            for event in watcher.poll():
+                changes.add(event)
+            for message in changes.notices:
+                self.call_from_thread(self.notify, message, markup=False, timeout=8)
+            if changes.items:
+                # The corpus first, in this thread: its indices must match
+                # the rows the UI appends, in the same order.
+                updates: list[tuple[str, int | None, Row | Problem | None, int | None]] = []
+                for path, item in changes.items.items():
+                    old = self.path_index.get(path)
+                    if old is not None:
+                        self.corpus.discard([old])
+                    new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
+                    updates.append((path, old, item, new))
+                self.call_from_thread(self._apply_updates, updates)
+            for _ in range(int(INTERVAL / 0.1)):
+                if worker.is_cancelled:
+                    return
+                time.sleep(0.1)
+
+    def _apply_updates(
+        self, updates: list[tuple[str, int | None, Row | Problem | None, int | None]]
+    ) -> None:
+        """Files changed, appeared or vanished while the app runs."""
+        gone: set[int] = set()
+        added: list[Row] = []
+        changed_paths = {path for path, *_ in updates}
+        self.problems[:] = [p for p in self.problems if p.path not in changed_paths]
+        for path, old, item, new in updates:
+            if old is not None:
+                row = self.rows[old]
+                gone.add(old)
+                self.counts.remove(row)
+                if self.flags_loaded:
+                    self.triage.remove(row, self.flags)
+                indices = self.by_key.get(row.key, [])
+                if old in indices:
+                    indices.remove(old)
+                del self.path_index[path]
+            if isinstance(item, Row) and new is not None:
+                assert new == len(self.rows), "corpus and rows out of step"
+                self.rows.append(item)
+                self.path_index[path] = new
+                self.by_key.setdefault(item.key, []).append(new)
+                added.append(item)
+            elif isinstance(item, Problem):
+                self.problems.append(item)
+        self.counts.add(added)
+        if self.flags_loaded:
+            self.triage.add(added, self.flags)
+        self.ordering.add(added)
+        if gone:
+            self.ordering.drop(gone)
+        self.order = self.ordering.order
+        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        detail = self.query_one(DetailView)
+        if detail.article is not None and detail.article.path in changed_paths:
+            if detail.article.path not in self.path_index:
+                detail.show_message(f"{detail.article.path} was removed from the store.")
+            else:
+                self._show_current()
+        articles = self.articles
+        current = articles.current_row
+        self.refresh_view(anchor="row")
+        if current in gone:
+            # The file under the cursor changed: stay on its new version.
+            replacement = self.path_index.get(self.rows[current].path)
+            if replacement is not None:
+                self.call_after_refresh(articles.move_to_row, replacement)
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare_corpus(self) -> None:

@@ -36,6 +36,10 @@ class TriageCounts:
         for row in rows:
             self._count(row, flags.get(row.key, NO_FLAGS), 1)
 
+    def remove(self, row: Row, flags: Mapping[str, Flags]) -> None:
+        """Forget one row (a file that changed or vanished)."""
+        self._count(row, flags.get(row.key, NO_FLAGS), -1)
+
     def _count(self, row: Row, state: Flags, sign: int) -> None:
         self.total += sign
         if state.starred:

@@ -47,6 +47,17 @@ class Counts:
         self.providers.update(row.provider for row in rows)
         self.categories.update(row.category for row in rows)
 
+    def remove(self, row: Row) -> None:
+        """Forget one row (a file that changed or vanished)."""
+        self.total -= 1
+        for topic in row.topics:
+            self.topics[topic] -= 1
+        self.providers[row.provider] -= 1
+        self.categories[row.category] -= 1
+        for counter in (self.topics, self.providers, self.categories):
+            for name in [name for name, count in counter.items() if count <= 0]:
+                del counter[name]
+
     def of(self, facet: Facet) -> int:
         if facet.kind == "all":
             return self.total
@@ -72,5 +83,11 @@ class Ordering:
         key = self.dates.__getitem__
         # Two sorted runs: the sort below is a linear merge.
         new.sort(key=key, reverse=True)
-        self.order.extend(new)
-        self.order.sort(key=key, reverse=True)
+        order = self.order + new
+        order.sort(key=key, reverse=True)
+        # A new list each time: a view handed to the UI is never mutated.
+        self.order = order
+
+    def drop(self, indices: set[int]) -> None:
+        """Leave rows out of the order (they were replaced or removed)."""
+        self.order = [i for i in self.order if i not in indices]

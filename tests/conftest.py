@@ -108,7 +108,7 @@ async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
         await pilot.pause(0.03)  # type: ignore[attr-defined]
         busy = any(
             worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            and worker.group not in {"prepare", "saved"}
+            and worker.group not in {"prepare", "saved", "watch"}
             for worker in app.workers
         )
         quiet = 0 if busy else quiet + 1

@@ -275,3 +275,52 @@ async def test_a_warm_start_shows_what_changed_on_disk(
                 "Comet seen over the harbour",
             ]
             assert "All articles 4/4" in screen_text(app)
+
+
+async def test_files_changed_while_the_app_runs_show_up_live(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from reader.index import StoreIndex
+    from reader.state import State
+
+    root = three_topic_store(make_store)
+    with StoreIndex(root, tmp_path / "index.db") as index:
+        app = NewsdeskApp(root, state=State(tmp_path / "state.db"), index=index)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_loaded(pilot)
+            await pilot.press("j")  # on "Satellites map the glaciers"
+            await pilot.pause(0.2)
+            (root / "005_e.txt").write_text(
+                article_text(
+                    "Tidal power plan approved", topics=["Energy"], date="2026-03-05T10:00:00Z"
+                ),
+                encoding="utf-8",
+            )
+            (root / "001_a.txt").unlink()
+            (root / "003_c.txt").write_text(
+                article_text(
+                    "Satellites map the glaciers, again",
+                    topics=["Space"],
+                    date="2026-03-03T10:00:00Z",
+                ),
+                encoding="utf-8",
+            )
+            for _ in range(60):
+                await asyncio.sleep(0.1)
+                if "Tidal power plan approved" in titles(app):
+                    break
+            await pilot.pause(0.3)
+            assert titles(app) == [
+                "Tidal power plan approved",
+                "Heat records fall again",
+                "Satellites map the glaciers, again",
+                "Comet seen over the harbour",
+            ]
+            # The cursor stayed on the article the user was reading.
+            current = app.query_one(ArticleList).current_row
+            assert current is not None
+            assert app.rows[current].title == "Satellites map the glaciers, again"
+            text = screen_text(app)
+            assert "All articles 4/4" in text and "Energy 1/1" in text
