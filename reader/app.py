@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from reader import timings
 from reader.config import Config
+from reader.fulltext import FullText, FullTextError
 from reader.index import StoreIndex
 from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Problem, Row
@@ -56,7 +57,6 @@ from reader.widgets.article_list import (
 )
 from reader.widgets.detail import DetailView, RelatedList
 from reader.widgets.help import HelpScreen
-from reader.widgets.preview import PreviewScreen
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
 from reader.widgets.topic_tree import TopicTree
@@ -162,6 +162,12 @@ class NewsdeskApp(App[None]):
         super().__init__()
         self.root = root
         self.index = index
+        self._changed_on_start: set[str] = set()
+        self._warm = False
+        """True when the load started from the index (not every file read)."""
+        """Files that changed since the index was written (their bodies too)."""
+        self.bodies: FullText | None = None
+        """Full-text index of article bodies, once it can be searched."""
         self.state = state if state is not None else State()
         self.config = config or Config()
         self.store_title = title or str(root)
@@ -294,17 +300,21 @@ class NewsdeskApp(App[None]):
                 reshaped = True
                 for path in event.paths:
                     by_path.pop(path, None)
+                    self._changed_on_start.add(path)
                 continue
             if isinstance(event, Batch):
                 if self.index is not None:
                     for item in (*event.rows, *event.problems):
-                        reshaped = reshaped or item.path in by_path
+                        if item.path in by_path:
+                            reshaped = True
+                            self._changed_on_start.add(item.path)
                         by_path[item.path] = item
                 if not reshaped:
                     rows.extend(event.rows)
                     problems.extend(event.problems)
             else:
                 progress = event
+                self._warm = self._warm or event.indexed > 0
             first = not ordering.order
             if (rows or problems) and (first or time.monotonic() - last_flush > FLUSH_INTERVAL):
                 flush()
@@ -440,6 +450,62 @@ class NewsdeskApp(App[None]):
         self._schedule_saved_counts()
         if self.index is not None:
             self._watch(self._load_started_wall)
+        self._index_bodies()
+
+    # -- bodies -------------------------------------------------------------------
+
+    def _bodies_path(self) -> str:
+        if self.index is not None and self.index.path is not None:
+            return str(self.index.path.with_name(self.index.path.stem + ".bodies.sqlite3"))
+        return ":memory:"
+
+    @work(thread=True, exclusive=True, group="bodies", exit_on_error=False)
+    def _index_bodies(self, only: frozenset[str] | None = None) -> None:
+        """Bring the body index up to date: new bodies in, vanished ones out.
+
+        Runs in small batches after the load, so that free words find text
+        in bodies too; `only` re-reads just those paths (files that changed).
+        """
+        worker = get_current_worker()
+        try:
+            bodies = self.bodies or FullText(self._bodies_path())
+        except FullTextError as error:
+            self.call_from_thread(self.notify, f"Bodies are not searchable: {error}", markup=False)
+            return
+        live = {row.path for index, row in self._live_rows() if row.has_body}
+        have = bodies.paths()
+        if only is not None:
+            todo = sorted(only & live)
+            bodies.remove(only - live)
+        elif self._warm:
+            todo = sorted((live - have) | (self._changed_on_start & live))
+            bodies.remove(have - live)
+        else:
+            # Every file was read afresh: so are the bodies.
+            bodies.clear()
+            todo = sorted(live)
+        for start in range(0, len(todo), 200):
+            if worker.is_cancelled:
+                return
+            docs = []
+            for path in todo[start : start + 200]:
+                try:
+                    docs.append((path, read_article(self.root, path).body))
+                except ParseError:
+                    continue
+            bodies.upsert(docs)
+            time.sleep(0.01)  # let the screen have the interpreter between batches
+        if self.bodies is None:
+            self.bodies = bodies
+            self.call_from_thread(self._bodies_ready)
+
+    def _live_rows(self) -> list[tuple[int, Row]]:
+        rows = self.rows
+        return [(index, rows[index]) for index in self.path_index.values()]
+
+    def _bodies_ready(self) -> None:
+        if self.query is not None and not self.query.is_empty:
+            self.refresh_view()
 
     # -- live store -------------------------------------------------------------
 
@@ -517,6 +583,8 @@ class NewsdeskApp(App[None]):
         articles = self.articles
         current = articles.current_row
         self.refresh_view(anchor="row")
+        if self.bodies is not None:
+            self._index_bodies(frozenset(changed_paths))
         if current in gone:
             # The file under the cursor changed: stay on its new version.
             replacement = self.path_index.get(self.rows[current].path)
@@ -549,7 +617,7 @@ class NewsdeskApp(App[None]):
             selected=frozenset(self.selected),
             tags=sets.tags,
         )
-        return Context(flags=flags)
+        return Context(flags=flags, body_search=self.bodies)
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _evaluate(self, generation: int, query: Query, context: Context, anchor: str) -> None:
@@ -786,6 +854,9 @@ class NewsdeskApp(App[None]):
             return [row.web_url] if row.web_url else []
 
     def _preview(self, urls: list[str]) -> None:
+        # Imported on first use: fetching and extraction cost start-up time.
+        from reader.widgets.preview import PreviewScreen
+
         if not urls:
             self.notify("This article has no web address to preview.", severity="warning")
             return
@@ -804,6 +875,8 @@ class NewsdeskApp(App[None]):
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_in_browser(self, url: str) -> None:
+        from reader.widgets.preview import PreviewScreen
+
         opened = PreviewScreen.open_in_browser(url)
         message = "Opened in the browser." if opened else "No browser could be started."
         self.call_from_thread(self.notify, message, severity="information" if opened else "error")

@@ -155,3 +155,20 @@ async def test_saved_searches_can_be_renamed_and_deleted(
         await pilot.press("d", "y")
         await pilot.pause()
         assert SavedSearches().items == {}
+
+
+async def test_free_words_find_text_in_bodies(make_store: StoreMaker, tmp_path: Path) -> None:
+    root = make_store(
+        {
+            "a.md": article_text("Harbour news", body="The old lighthouse keeper retires."),
+            "b.md": article_text("Other news", body="Nothing to see."),
+        }
+    )
+    app = NewsdeskApp(root, state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert app.bodies is not None
+        await type_query(pilot, "lighthouse")
+        assert titles(app) == ["Harbour news"]
+        await type_query(pilot, "lighth")
+        assert titles(app) == ["Harbour news"]
