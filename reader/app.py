@@ -1095,6 +1095,8 @@ class NewsdeskApp(App[None]):
                 text.append(f"read in {self.load_seconds:.1f} s", style="dim")
                 text.append("  │  ", style="dim")
         text.append(self._facet_title(), style="bold")
+        if self.facet.kind in {"query", "saved"}:
+            text.append(f" · {len(view):,} match{'es' if len(view) != 1 else ''}", style="bold")
         if len(view) > 20_000:
             text.append(f" · {len(view):,} articles")
         else:

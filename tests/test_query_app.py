@@ -57,6 +57,7 @@ async def test_typing_a_query_narrows_the_list_and_escape_restores(
         await wait_loaded(pilot)
         await type_query(pilot, "topic:climate quality:>=60")
         assert titles(app) == ["Climate summit ends in deal"]
+        assert "Search · 1 match ·" in screen_text(app)
         await pilot.press("enter")
         assert isinstance(app.focused, ArticleList)
         # Accents are ignored; free words match titles.
