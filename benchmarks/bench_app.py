@@ -300,7 +300,15 @@ class Tmux:
         self.base = ["tmux", "-L", self.socket, "-f", "/dev/null"]
 
     def run(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run([*self.base, *args], capture_output=True, text=True, check=False)
+        for _ in range(5):
+            result = subprocess.run(
+                [*self.base, *args], capture_output=True, text=True, check=False
+            )
+            # The server quits when its last session ends; a command that
+            # reaches it as it goes starts a new one on the next try.
+            if "server exited unexpectedly" not in result.stderr:
+                break
+            time.sleep(0.2)
         if check and result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout

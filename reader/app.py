@@ -9,6 +9,7 @@ and post messages back.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -24,6 +25,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from reader import timings
+from reader.bodies import fill, fill_file
 from reader.config import Config
 from reader.fulltext import FullText, FullTextError
 from reader.index import StoreIndex
@@ -68,6 +70,8 @@ TREE_INTERVAL = 1.0
 DETAIL_DELAY = 0.05
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
+BODIES_IN_PROCESS = 500
+"""More bodies to index than this are read by a helper process."""
 BULK = 200
 """Actions on more keys than this run in a worker thread, not on key press."""
 SAVED_COUNT_DELAY = 0.4
@@ -220,6 +224,9 @@ class NewsdeskApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Background threads (loading, indexing) hand the interpreter back
+        # every millisecond rather than every five: keys get answered sooner.
+        sys.setswitchinterval(0.001)
         self.sub_title = self.store_title
         articles = self.articles
         articles.marks = self._marks
@@ -463,8 +470,8 @@ class NewsdeskApp(App[None]):
     def _index_bodies(self, only: frozenset[str] | None = None) -> None:
         """Bring the body index up to date: new bodies in, vanished ones out.
 
-        Runs in small batches after the load, so that free words find text
-        in bodies too; `only` re-reads just those paths (files that changed).
+        Runs after the load, so that free words find text in bodies too;
+        `only` re-reads just those paths (files that changed).
         """
         worker = get_current_worker()
         try:
@@ -474,6 +481,7 @@ class NewsdeskApp(App[None]):
             return
         live = {row.path for index, row in self._live_rows() if row.has_body}
         have = bodies.paths()
+        clear = False
         if only is not None:
             todo = sorted(only & live)
             bodies.remove(only - live)
@@ -482,19 +490,25 @@ class NewsdeskApp(App[None]):
             bodies.remove(have - live)
         else:
             # Every file was read afresh: so are the bodies.
-            bodies.clear()
-            todo = sorted(live)
-        for start in range(0, len(todo), 200):
-            if worker.is_cancelled:
-                return
-            docs = []
-            for path in todo[start : start + 200]:
-                try:
-                    docs.append((path, read_article(self.root, path).body))
-                except ParseError:
-                    continue
-            bodies.upsert(docs)
-            time.sleep(0.01)  # let the screen have the interpreter between batches
+            clear, todo = True, sorted(live)
+        if bodies.path == ":memory:" or len(todo) < BODIES_IN_PROCESS:
+            fill(self.root, bodies, todo, clear=clear)
+        else:
+            # Many files: parsed in a process of its own, so the screen keeps
+            # the interpreter to itself.
+            from reader.loader import mp_context
+
+            process = mp_context().Process(  # type: ignore[attr-defined]
+                target=fill_file, args=(str(self.root), bodies.path, todo, clear), daemon=True
+            )
+            process.start()
+            while process.is_alive():
+                if worker.is_cancelled:
+                    process.terminate()  # quitting: what was written stays
+                    return
+                process.join(0.2)
+        if worker.is_cancelled:
+            return
         if self.bodies is None:
             self.bodies = bodies
             self.call_from_thread(self._bodies_ready)

@@ -10,7 +10,9 @@ With an index (`stream_store(root, index=StoreIndex(root))`):
 - **warm start**: the rows the index holds come first (the newest
   `FIRST_BATCH` in a few milliseconds, then the rest), then the folder is
   walked and compared with the index by modification time and size; only
-  new and changed files are parsed, and files that vanished are reported;
+  new and changed files are parsed, and files that vanished are reported
+  (from `HELPER_THRESHOLD` indexed files on, the walk runs in a helper
+  process while the index is read, off this interpreter's lock);
 - **cold start** (an empty index, or one made with `rebuild=True`): as
   without an index.
 
@@ -303,7 +305,7 @@ class _Load:
                     yield self.progress(True)
                 elif self.delivered and len(pending) >= CHUNK and self.found >= POOL_THRESHOLD:
                     if pool is None:
-                        pool = _make_pool(self.workers)
+                        pool = make_pool(self.workers)
                     yield from self.submit(pool, futures, pending)
                     pending = []
                     yield from self.drain(futures, block=False)
@@ -570,7 +572,13 @@ class _Stale:
 _STALE: Row | FileProblem = _Stale()  # type: ignore[assignment]
 
 
-def _make_pool(workers: int | None) -> ProcessPoolExecutor:
+def make_pool(workers: int | None) -> ProcessPoolExecutor:
+    """A pool of helper processes, safe to start from the running app."""
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=mp_context())
+
+
+def mp_context() -> multiprocessing.context.BaseContext:
+    """How newsdesk starts helper processes (see `make_pool`)."""
     # A fork server rather than plain fork: the app runs threads (the event
     # loop, workers), and forking a threaded process can copy held locks.
     methods = multiprocessing.get_all_start_methods()
@@ -585,7 +593,7 @@ def _make_pool(workers: int | None) -> ProcessPoolExecutor:
         resource_tracker.ensure_running()
         if use_forkserver:
             forkserver.ensure_running()
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+    return context
 
 
 @contextlib.contextmanager

@@ -10,9 +10,11 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,6 +73,24 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda name: str(cache / name))
 
 
+@pytest.fixture(params=["walk here", "walk in a helper"])
+def walk_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Warm starts walk the folder here, or in a helper process (large stores)."""
+    helper = "helper" in request.param
+    monkeypatch.setattr(loader, "HELPER_THRESHOLD", 1 if helper else 10**9)
+    results: list[object] = []
+    result = loader._WalkHelper.result
+
+    def recorded(self: loader._WalkHelper, *args: Any) -> object:
+        results.append(result(self, *args))
+        return results[-1]
+
+    monkeypatch.setattr(loader._WalkHelper, "result", recorded)
+    yield str(request.param)
+    # The helper's findings were used, not thrown away for a walk here.
+    assert bool(results) == helper and all(r is not None for r in results)
+
+
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "FIRST_BATCH", 10)
@@ -89,7 +109,9 @@ def test_without_an_index_only_batches_and_progress(make_store: StoreMaker) -> N
     assert progress.indexed == 0 and progress.checked == 31
 
 
-def test_cold_then_warm(make_store: StoreMaker, tmp_path: Path, small_batches: None) -> None:
+def test_cold_then_warm(
+    make_store: StoreMaker, tmp_path: Path, small_batches: None, walk_mode: str
+) -> None:
     root = dated_store(make_store, 120, bad=2)
     index_path = tmp_path / "index.sqlite3"
 
@@ -132,7 +154,7 @@ def test_cold_then_warm(make_store: StoreMaker, tmp_path: Path, small_batches: N
 
 
 def test_warm_start_parses_many_changes_in_the_pool(
-    make_store: StoreMaker, tmp_path: Path, small_batches: None
+    make_store: StoreMaker, tmp_path: Path, small_batches: None, walk_mode: str
 ) -> None:
     root = dated_store(make_store, 300)
     index_path = tmp_path / "index.sqlite3"
@@ -244,7 +266,7 @@ def test_a_killed_cold_load_keeps_what_it_indexed(make_store: StoreMaker, tmp_pa
 def test_a_broken_pool_falls_back_to_parsing_here(
     make_store: StoreMaker, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_pool = loader._make_pool
+    make_pool = loader.make_pool
 
     def broken_pool(workers: int | None) -> ProcessPoolExecutor:
         pool = make_pool(workers)
@@ -252,7 +274,7 @@ def test_a_broken_pool_falls_back_to_parsing_here(
             pool.submit(os._exit, 1).result()  # a helper dies
         return pool
 
-    monkeypatch.setattr(loader, "_make_pool", broken_pool)
+    monkeypatch.setattr(loader, "make_pool", broken_pool)
     root = dated_store(make_store, 200, bad=1)
     with StoreIndex(root, tmp_path / "index.sqlite3") as index:
         events = list(stream_store(root, index=index))
@@ -313,3 +335,28 @@ def test_the_collector_is_paused_during_a_warm_start_only(
         assert not gc.isenabled()
         stream.close()  # the app quits mid-load
         assert gc.isenabled()
+
+
+@pytest.mark.parametrize("failure", ["the helper fails", "the index changed meanwhile"])
+def test_a_walk_helper_that_cannot_be_trusted_means_a_walk_here(
+    make_store: StoreMaker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+) -> None:
+    root = dated_store(make_store, 40, bad=1)
+    index_path = tmp_path / "index.sqlite3"
+    with StoreIndex(root, index_path) as index:
+        list(stream_store(root, index=index))
+    (root / "d0" / "0000_x.txt").unlink()
+    (root / "d0" / "new.txt").write_text(article_text("New"), encoding="utf-8")
+    monkeypatch.setattr(loader, "HELPER_THRESHOLD", 1)
+    if failure == "the helper fails":
+        monkeypatch.setattr(loader, "_HELPER_CODE", "import sys; sys.exit(3)")
+    else:
+        monkeypatch.setattr(loader, "_stat_total", lambda items: -1)
+    with StoreIndex(root, index_path) as index:
+        events = list(stream_store(root, index=index))
+    progress = progress_of(events)
+    assert (progress.checked, progress.found) == (41, 1)
+    assert apply(events) == expected(root)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reader.app import NewsdeskApp
 from reader.saved import SavedSearches
 from reader.state import NO_FLAGS, State
@@ -173,3 +175,29 @@ async def test_free_words_find_text_in_bodies(make_store: StoreMaker, tmp_path: 
         assert titles(app) == ["Harbour news"]
         await type_query(pilot, "lighth")
         assert titles(app) == ["Harbour news"]
+
+
+async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reader.app
+    from reader.index import StoreIndex
+
+    monkeypatch.setattr(reader.app, "BODIES_IN_PROCESS", 1)
+    root = make_store(
+        {
+            f"{i}.md": article_text(f"Story {i}", body=f"Body of story {i}: zeppelin{i}")
+            for i in range(3)
+        }
+    )
+    with StoreIndex(root, tmp_path / "index.db") as index:
+        app = NewsdeskApp(root, state=State(tmp_path / "s.db"), index=index)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_loaded(pilot)
+            for _ in range(100):
+                if app.bodies is not None:
+                    break
+                await pilot.pause(0.1)
+            assert (tmp_path / "index.bodies.sqlite3").exists()
+            await type_query(pilot, "zeppelin2")
+            assert titles(app) == ["Story 2"]
