@@ -67,7 +67,7 @@ FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
-DETAIL_DELAY = 0.05
+DETAIL_DELAY = 0.12
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
 BODIES_IN_PROCESS = 500
