@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
@@ -205,6 +206,7 @@ class NewsdeskApp(App[None]):
         self._read_timer: Timer | None = None
         self._first_screen = False
         self._tree_updated = 0.0
+        self._last_move = 0.0
         self._load_started_wall = time.time()
 
     # -- layout ---------------------------------------------------------------
@@ -235,7 +237,7 @@ class NewsdeskApp(App[None]):
         self._update_status()
         if self.saved.warning:
             self.notify(self.saved.warning, severity="warning", markup=False)
-        self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+        self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
         self.load()
 
@@ -244,8 +246,14 @@ class NewsdeskApp(App[None]):
         return not (action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
 
     @property
+    def main(self) -> Screen:
+        """The main screen: its widgets are there even while a prompt, the
+        help or a preview is on top (and `App.query_one` would look there)."""
+        return self.screen_stack[0]
+
+    @property
     def articles(self) -> ArticleList:
-        return self.query_one("#articles", ArticleList)
+        return self.main.query_one("#articles", ArticleList)
 
     def _list_resized(self, width: int) -> None:
         provider = provider_column_width(width)
@@ -254,7 +262,7 @@ class NewsdeskApp(App[None]):
             header += "Provider".ljust(provider + 1)
         title_width = max(width - len(header) - 5, 1)
         header += "Title".ljust(title_width + 1) + "  Q"
-        self.query_one("#list-header", Static).update(Text(header, style="bold"))
+        self.main.query_one("#list-header", Static).update(Text(header, style="bold"))
 
     def _marks(self, row: Row) -> Marks:
         key = row.key
@@ -372,7 +380,7 @@ class NewsdeskApp(App[None]):
         if self.flags_loaded:
             self.triage = TriageCounts()
             self.triage.add(rows, self.flags)
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         self.refresh_view(anchor="row")
         if current_path is not None:
             position = next((i for i, row in enumerate(rows) if row.path == current_path), None)
@@ -394,7 +402,7 @@ class NewsdeskApp(App[None]):
         triage.add(self.rows[counted:], flags)
         self.triage = triage
         self.flags_loaded = True
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         self._refresh_marks()
         if self.query is not None and self.query.uses_flags:
             self.refresh_view()
@@ -432,16 +440,16 @@ class NewsdeskApp(App[None]):
         # Relabelling hundreds of nodes is costly: once a second while loading.
         if now - self._tree_updated > TREE_INTERVAL:
             self._tree_updated = now
-            self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+            self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         self.refresh_view(anchor="row" if self._user_moved() else "top")
         self._update_status()
 
     def _user_moved(self) -> bool:
-        return self.articles.cursor > 0 or self.screen.focused is not self.articles
+        return self.articles.cursor > 0 or self.main.focused is not self.articles
 
     def _load_finished(self) -> None:
         self.loading = False
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         if self.progress is not None:
             self.load_seconds = time.monotonic() - self.progress.started
         # The rows live for the whole session: keep the collector from
@@ -587,8 +595,8 @@ class NewsdeskApp(App[None]):
         if gone:
             self.ordering.drop(gone)
         self.order = self.ordering.order
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
-        detail = self.query_one(DetailView)
+        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        detail = self.main.query_one(DetailView)
         if detail.article is not None and detail.article.path in changed_paths:
             if detail.article.path not in self.path_index:
                 detail.show_message(f"{detail.article.path} was removed from the store.")
@@ -656,7 +664,9 @@ class NewsdeskApp(App[None]):
         self._show_view(facet, view, anchor)
 
     def _query_failed(self, text: str, error: QueryError) -> None:
-        self.query_one(QueryBar).show_error(error_text(text, error.message, error.start, error.end))
+        self.main.query_one(QueryBar).show_error(
+            error_text(text, error.message, error.start, error.end)
+        )
 
     def _show_view(self, facet: Facet, view: list[int], anchor: str = "row") -> None:
         if facet != self.facet:
@@ -689,15 +699,15 @@ class NewsdeskApp(App[None]):
         if facet.kind == "problem":
             problem = next((p for p in self.problems if p.path == facet.value), None)
             if problem is not None:
-                self.query_one(DetailView).show_problem(problem)
+                self.main.query_one(DetailView).show_problem(problem)
         text = facet_query(facet, self.saved)
-        self.query_one(QueryBar).show_query(text)
+        self.main.query_one(QueryBar).show_query(text)
         self._set_query(text)
         self.refresh_view(anchor="top")
 
     def _set_query(self, text: str) -> bool:
         """Parse `text` as the current query; on an error keep the old one."""
-        bar = self.query_one(QueryBar)
+        bar = self.main.query_one(QueryBar)
         try:
             query = parse(text)
         except QueryError as error:
@@ -710,7 +720,7 @@ class NewsdeskApp(App[None]):
     # -- searching --------------------------------------------------------------
 
     def action_search(self) -> None:
-        self.query_one(QueryBar).begin()
+        self.main.query_one(QueryBar).begin()
 
     @on(QueryBar.Changed)
     def _query_typed(self, event: QueryBar.Changed) -> None:
@@ -738,7 +748,7 @@ class NewsdeskApp(App[None]):
         def named(name: str | None) -> None:
             if name:
                 self.saved.save(name, text)
-                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+                self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
                 self._schedule_saved_counts()
                 self.notify(f"Saved search {name!r}: {text}", markup=False)
 
@@ -750,7 +760,7 @@ class NewsdeskApp(App[None]):
             if name and name != event.name:
                 self.saved.rename(event.name, name)
                 self.saved_counts[name] = self.saved_counts.pop(event.name, 0)
-                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+                self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
 
         self.push_screen(TextPrompt("Rename the saved search", value=event.name), renamed)
 
@@ -760,7 +770,7 @@ class NewsdeskApp(App[None]):
             if yes:
                 self.saved.delete(event.name)
                 self.saved_counts.pop(event.name, None)
-                self.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
+                self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
 
         self.push_screen(ConfirmScreen(f"Delete the saved search {event.name!r}?"), confirmed)
 
@@ -787,7 +797,7 @@ class NewsdeskApp(App[None]):
 
     def _saved_counted(self, counts: dict[str, int]) -> None:
         self.saved_counts = counts
-        self.query_one(TopicTree).update_saved(self.saved.items, counts)
+        self.main.query_one(TopicTree).update_saved(self.saved.items, counts)
 
     # -- detail ---------------------------------------------------------------
 
@@ -798,9 +808,17 @@ class NewsdeskApp(App[None]):
                 timer.stop()
         if event.row is None:
             if self.facet.kind != "problem":
-                self.query_one(DetailView).show_message("Nothing selected")
+                self.main.query_one(DetailView).show_message("Nothing selected")
             return
-        self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        # A single move shows the article at once; moves in quick succession
+        # (a held key) wait until the cursor rests.
+        now = time.monotonic()
+        rapid = now - self._last_move < DETAIL_DELAY
+        self._last_move = now
+        if rapid:
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        else:
+            self.call_later(self._show_current)
         if self.config.mark_read_after > 0:
             self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
         if timings.enabled():
@@ -810,11 +828,16 @@ class NewsdeskApp(App[None]):
             )
 
     def _show_current(self) -> None:
-        row_index = self.articles.current_row
+        if not self.is_running or not self.screen_stack:
+            return
+        try:
+            row_index = self.articles.current_row
+        except NoMatches:  # the app is closing
+            return
         if row_index is None:
             return
         row = self.rows[row_index]
-        detail = self.query_one(DetailView)
+        detail = self.main.query_one(DetailView)
         try:
             article = read_article(self.root, row.path)
         except ParseError as error:
@@ -827,11 +850,11 @@ class NewsdeskApp(App[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._show_current()
-        self.query_one(DetailView).focus()
+        self.main.query_one(DetailView).focus()
 
     def on_descendant_focus(self, event: object) -> None:
         # Opening an article (enter, or moving into the detail pane) reads it.
-        if self.config.mark_read_on_open and self.query_one(DetailView).has_focus:
+        if self.config.mark_read_on_open and self.main.query_one(DetailView).has_focus:
             self._mark_current_read()
 
     def _mark_current_read(self) -> None:
@@ -851,14 +874,14 @@ class NewsdeskApp(App[None]):
     def _current_urls(self) -> list[str]:
         """What `p`, `o` and `y` act on: the related item under the cursor
         when the related list has focus, else the current article."""
-        related = self.query_one(RelatedList)
+        related = self.main.query_one(RelatedList)
         if related.has_focus and related.current is not None:
             item = related.current
             return [u for u in (item.web_url, item.amp_url, item.cdn_amp_url) if u]
         row_index = self.articles.current_row
         if row_index is None:
             return []
-        detail = self.query_one(DetailView)
+        detail = self.main.query_one(DetailView)
         row = self.rows[row_index]
         if detail.article is not None and detail.article.path == row.path:
             return list(detail.article.urls)
@@ -961,7 +984,7 @@ class NewsdeskApp(App[None]):
         self.flag_sets.apply(change)
         self.triage.apply(change, self.rows, self.by_key)
         self._schedule_saved_counts()
-        self.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
+        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         if remember:
             hint = self.state.peek_undo()
             suffix = "  (u undoes)" if hint and change.kind != "undo" else ""
@@ -1074,11 +1097,11 @@ class NewsdeskApp(App[None]):
 
     def _set_last_action(self, message: str | None) -> None:
         self.last_action = message
-        self.query_one("#last-action", Static).update(Text(message or "", style="italic"))
+        self.main.query_one("#last-action", Static).update(Text(message or "", style="italic"))
 
     def _update_status(self) -> None:
-        status = self.query_one("#status", Static)
-        bar = self.query_one("#load-progress", ProgressBar)
+        status = self.main.query_one("#status", Static)
+        bar = self.main.query_one("#load-progress", ProgressBar)
         view = self.articles.view
         text = Text()
         if self.loading:
@@ -1149,20 +1172,20 @@ class NewsdeskApp(App[None]):
 
     @property
     def tree_visible(self) -> bool:
-        screen = self.screen
+        screen = self.main
         if screen.has_class("-narrow"):
             return screen.has_class("-tree-shown")
         return not screen.has_class("-tree-hidden")
 
     def action_toggle_tree(self) -> None:
         """Hide or show the tree (hidden by default on narrow terminals)."""
-        screen = self.screen
+        screen = self.main
         show = not self.tree_visible
         if screen.has_class("-narrow"):
             screen.set_class(show, "-tree-shown")
         else:
             screen.set_class(not show, "-tree-hidden")
-        tree = self.query_one(TopicTree)
+        tree = self.main.query_one(TopicTree)
         if show:
             tree.focus()
         elif tree.has_focus:
@@ -1174,13 +1197,13 @@ class NewsdeskApp(App[None]):
     def action_focus_tree(self) -> None:
         if not self.tree_visible:
             self.action_toggle_tree()
-        self.query_one(TopicTree).focus()
+        self.main.query_one(TopicTree).focus()
 
     def action_focus_detail(self) -> None:
-        self.query_one(DetailView).focus()
+        self.main.query_one(DetailView).focus()
 
     def action_focus_related(self) -> None:
-        related = self.query_one(RelatedList)
+        related = self.main.query_one(RelatedList)
         if related.display:
             related.focus()
 

@@ -324,3 +324,18 @@ async def test_files_changed_while_the_app_runs_show_up_live(
             assert app.rows[current].title == "Satellites map the glaciers, again"
             text = screen_text(app)
             assert "All articles 4/4" in text and "Energy 1/1" in text
+
+
+async def test_the_load_goes_on_behind_the_help_screen(make_store: StoreMaker) -> None:
+    files: dict[str, str | bytes] = {
+        f"{i:04d}.txt": article_text(f"Article {i}") for i in range(400)
+    }
+    app = NewsdeskApp(make_store(files))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("question_mark")
+        await wait_loaded(pilot)
+        assert len(app.rows) == 400
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.query_one(ArticleList).view) == 400
+        assert app.is_running
