@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 from pathlib import Path
 
 from reader.app import NewsdeskApp
+from reader.state import State
 from reader.store import SAMPLE_STORE
 
 
 async def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
-    app = NewsdeskApp(SAMPLE_STORE, title="sample store")
-    async with app.run_test(size=(132, 36)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
-        await pilot.press("j", "j")
-        await pilot.pause(0.3)
-        out = Path(__file__).parent
-        app.save_screenshot(filename="screenshot.svg", path=str(out))
+    with tempfile.TemporaryDirectory() as scratch:
+        # A state of its own: the picture must not touch the user's.
+        app = NewsdeskApp(SAMPLE_STORE, state=State(Path(scratch) / "state.db"))
+        async with app.run_test(size=(132, 36)) as pilot:
+            while app.loading:
+                await pilot.pause(0.1)
+            await pilot.pause(0.3)
+            await pilot.press("j", "s", "j", "j")
+            await pilot.pause(0.5)
+            out = Path(__file__).parent
+            app.save_screenshot(filename="screenshot.svg", path=str(out))
 
 
 if __name__ == "__main__":
