@@ -354,9 +354,13 @@ def test_an_interrupted_cold_load_resumes(
         assert index.count() == 201
 
 
+@pytest.mark.parametrize("helper", [False, True], ids=["walk here", "walk in a helper"])
 def test_reconcile_finds_added_changed_and_removed_files(
-    make_store: StoreMaker, index_path: Path
+    make_store: StoreMaker, index_path: Path, monkeypatch: pytest.MonkeyPatch, helper: bool
 ) -> None:
+    import reader.loader as loader
+
+    monkeypatch.setattr(loader, "HELPER_THRESHOLD", 1 if helper else 10**9)
     root = check_store(
         make_store(
             {
