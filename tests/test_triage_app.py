@@ -87,6 +87,7 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         assert not any(flags_of(app, f"Story {i}").read for i in (0, 2, 4))
         assert "Space 3" in screen_text(app)
+        assert app.triage.unread_of("topic", "Space") == 0
         # And undo it, then redo it.
         await pilot.press("u")
         await pilot.pause()

@@ -39,14 +39,16 @@ def number(count: int) -> str:
 def node_label(name: str, count: int, unread: int | None = None) -> Text:
     """A node label as rich Text: the name is data, never markup.
 
-    With `unread`, the count reads `unread/total`, the unread part bold.
+    With some of them unread, the count reads `unread/total`, the unread
+    part bold; when all are unread, the one count is bold.
     """
     label = Text(name or "(none)", style="italic" if not name else "")
-    if unread:
+    if unread and unread < count:
         label.append(f" {number(unread)}", style="bold")
         label.append(f"/{number(count)}", style="dim")
     else:
-        label.append(f" {number(count)}", style="dim")
+        # All unread (bold) or all read (dim): one number says it.
+        label.append(f" {number(count)}", style="bold" if unread else "dim")
     return label
 
 
