@@ -295,41 +295,43 @@ class NewsdeskApp(App[None]):
             # The query corpus first: any query the UI starts after taking
             # these rows sees them too.
             self.corpus.extend(rows)
+            # `ordering.order` is a new list after each add: the UI may keep it.
             self.call_from_thread(
-                self._add_rows, rows, problems, list(ordering.order), batch_counts, progress
+                self._add_rows, rows, problems, ordering.order, batch_counts, progress
             )
             rows, problems = [], []
             last_flush = time.monotonic()
 
         # With an index, files that changed since it was written come again
-        # (replacing their row) or are reported removed: then the rows are
-        # rebuilt once, at the end, from the latest version of each path.
-        by_path: dict[str, Row | Problem] = {}
-        reshaped = False
+        # (replacing their row) or are reported removed: those go through
+        # the same path as changes seen while the app runs.
+        delivered: set[str] = set()
         events = stream_store(self.root, cancelled=lambda: worker.is_cancelled, index=self.index)
         for event in events:
             if isinstance(event, Notice):
                 self.call_from_thread(self.notify, event.message, markup=False, timeout=8)
                 continue
+            changed: dict[str, Row | Problem | None] = {}
             if isinstance(event, Removed):
-                reshaped = True
-                for path in event.paths:
-                    by_path.pop(path, None)
-                    self._changed_on_start.add(path)
-                continue
-            if isinstance(event, Batch):
-                if self.index is not None:
-                    for item in (*event.rows, *event.problems):
-                        if item.path in by_path:
-                            reshaped = True
-                            self._changed_on_start.add(item.path)
-                        by_path[item.path] = item
-                if not reshaped:
-                    rows.extend(event.rows)
-                    problems.extend(event.problems)
+                changed = dict.fromkeys(event.paths)
+            elif isinstance(event, Batch):
+                for item in (*event.rows, *event.problems):
+                    if item.path in delivered:
+                        changed[item.path] = item
+                    elif isinstance(item, Row):
+                        delivered.add(item.path)
+                        rows.append(item)
+                    else:
+                        delivered.add(item.path)
+                        problems.append(item)
             else:
                 progress = event
                 self._warm = self._warm or event.indexed > 0
+            if changed:
+                self._changed_on_start.update(changed)
+                if rows or problems:
+                    flush()  # the UI must hold a row before it can be replaced
+                self._hand_over(changed)
             first = not ordering.order
             if (rows or problems) and (first or time.monotonic() - last_flush > FLUSH_INTERVAL):
                 flush()
@@ -338,54 +340,8 @@ class NewsdeskApp(App[None]):
                 last_flush = time.monotonic()
         if worker.is_cancelled:
             return
-        if reshaped:
-            self._reshape(by_path)
-        else:
-            flush()
+        flush()
         self.call_from_thread(self._load_finished)
-
-    def _reshape(self, by_path: dict[str, Row | Problem]) -> None:
-        """Replace every row at once (in the loader thread, then the UI)."""
-        rows = [item for item in by_path.values() if isinstance(item, Row)]
-        problems = [item for item in by_path.values() if isinstance(item, Problem)]
-        ordering = self.ordering = Ordering()
-        ordering.add(rows)
-        counts = Counts()
-        counts.add(rows)
-        corpus = Corpus()
-        corpus.extend(rows)
-        self.call_from_thread(self._replace_rows, rows, problems, ordering.order, counts, corpus)
-
-    def _replace_rows(
-        self,
-        rows: list[Row],
-        problems: list[Problem],
-        order: list[int],
-        counts: Counts,
-        corpus: Corpus,
-    ) -> None:
-        articles = self.articles
-        current = articles.current_row
-        current_path = self.rows[current].path if current is not None else None
-        self.rows[:] = rows
-        self.problems[:] = problems
-        self.order = order
-        self.counts = counts
-        self.corpus = corpus
-        self.by_key = {}
-        self.path_index = {}
-        for index, row in enumerate(rows):
-            self.by_key.setdefault(row.key, []).append(index)
-            self.path_index[row.path] = index
-        if self.flags_loaded:
-            self.triage = TriageCounts()
-            self.triage.add(rows, self.flags)
-        self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
-        self.refresh_view(anchor="row")
-        if current_path is not None:
-            position = next((i for i, row in enumerate(rows) if row.path == current_path), None)
-            if position is not None:
-                self.call_after_refresh(articles.move_to_row, position)
 
     @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
     def load_flags(self) -> None:
@@ -546,20 +502,25 @@ class NewsdeskApp(App[None]):
             for message in changes.notices:
                 self.call_from_thread(self.notify, message, markup=False, timeout=8)
             if changes.items:
-                # The corpus first, in this thread: its indices must match
-                # the rows the UI appends, in the same order.
-                updates: list[tuple[str, int | None, Row | Problem | None, int | None]] = []
-                for path, item in changes.items.items():
-                    old = self.path_index.get(path)
-                    if old is not None:
-                        self.corpus.discard([old])
-                    new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
-                    updates.append((path, old, item, new))
-                self.call_from_thread(self._apply_updates, updates)
+                self._hand_over(changes.items)
             for _ in range(int(INTERVAL / 0.1)):
                 if worker.is_cancelled:
                     return
                 time.sleep(0.1)
+
+    def _hand_over(self, items: dict[str, Row | Problem | None]) -> None:
+        """From a worker thread: files that changed, appeared or vanished
+        (None) after their first version reached the UI."""
+        # The corpus first, in this thread: its indices must match the rows
+        # the UI appends, in the same order.
+        updates: list[tuple[str, int | None, Row | Problem | None, int | None]] = []
+        for path, item in items.items():
+            old = self.path_index.get(path)
+            if old is not None:
+                self.corpus.discard([old])
+            new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
+            updates.append((path, old, item, new))
+        self.call_from_thread(self._apply_updates, updates)
 
     def _apply_updates(
         self, updates: list[tuple[str, int | None, Row | Problem | None, int | None]]
