@@ -44,7 +44,6 @@ from reader.query import (
     tag_query,
     topic_query,
 )
-from reader.query import Flags as QueryFlags
 from reader.resources import styles_path
 from reader.saved import SavedSearches
 from reader.state import NO_FLAGS, Change, Flags, State
@@ -386,10 +385,7 @@ class NewsdeskApp(App[None]):
             self.triage.add(rows, self.flags)
         self.problems.extend(problems)
         self.order = order
-        self.counts.total += batch_counts.total
-        self.counts.topics.update(batch_counts.topics)
-        self.counts.providers.update(batch_counts.providers)
-        self.counts.categories.update(batch_counts.categories)
+        self.counts.merge(batch_counts)
         if progress is not None:
             self.progress = progress
         now = time.monotonic()
@@ -443,7 +439,8 @@ class NewsdeskApp(App[None]):
         except FullTextError as error:
             self.call_from_thread(self.notify, f"Bodies are not searchable: {error}", markup=False)
             return
-        live = {row.path for index, row in self._live_rows() if row.has_body}
+        rows = self.rows
+        live = {path for path, index in self.path_index.items() if rows[index].has_body}
         have = bodies.paths()
         clear = False
         if only is not None:
@@ -476,10 +473,6 @@ class NewsdeskApp(App[None]):
         if self.bodies is None:
             self.bodies = bodies
             self.call_from_thread(self._bodies_ready)
-
-    def _live_rows(self) -> list[tuple[int, Row]]:
-        rows = self.rows
-        return [(index, rows[index]) for index in self.path_index.values()]
 
     def _bodies_ready(self) -> None:
         if self.query is not None and not self.query.is_empty:
@@ -592,14 +585,7 @@ class NewsdeskApp(App[None]):
             self._evaluate(self._query_generation, self.query, self._query_context(), anchor)
 
     def _query_context(self) -> Context:
-        sets = self.flag_sets
-        flags = QueryFlags(
-            read=sets.read,
-            starred=sets.starred,
-            archived=sets.archived,
-            selected=frozenset(self.selected),
-            tags=sets.tags,
-        )
+        flags = self.flag_sets.query_flags(frozenset(self.selected))
         return Context(flags=flags, body_search=self.bodies)
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)

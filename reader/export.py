@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reader.model import Row
-from reader.query import Flags as QueryFlags
 from reader.query import QueryError, filter_rows
 from reader.state import NO_FLAGS, Flags, State, StateError, default_state_path, flags_of
+from reader.triage import FlagSets
 
 FORMATS = ("json", "csv", "markdown")
 COLUMNS = (
@@ -241,19 +241,9 @@ def select(
     if not (query and query.strip()):
         return newest_first(loaded.rows), flags
     try:
-        return filter_rows(loaded.rows, query, _key_sets(flags)), flags
+        return filter_rows(loaded.rows, query, FlagSets(flags).query_flags()), flags
     except QueryError as error:
         return _fail(command, f"bad query: {error}", 2)
-
-
-def _key_sets(flags: Mapping[str, Flags]) -> QueryFlags:
-    """The state as the query language wants it: sets of keys per flag."""
-    return QueryFlags(
-        read=frozenset(key for key, f in flags.items() if f.read),
-        starred=frozenset(key for key, f in flags.items() if f.starred),
-        archived=frozenset(key for key, f in flags.items() if f.archived),
-        tags={key: f.tags for key, f in flags.items() if f.tags},
-    )
 
 
 def _report_problems(command: str, problems: list[tuple[str, str]]) -> None:

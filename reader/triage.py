@@ -9,10 +9,11 @@ moved by exactly the rows each `Change` touched.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reader.model import Row
+from reader.query import Flags as QueryFlags
 from reader.state import NO_FLAGS, Change, Flags
 
 
@@ -133,6 +134,16 @@ class FlagSets:
         self.starred = frozenset(key for key, f in flags.items() if f.starred)
         self.archived = frozenset(key for key, f in flags.items() if f.archived)
         self.tags: dict[str, frozenset[str]] = {key: f.tags for key, f in flags.items() if f.tags}
+
+    def query_flags(self, selected: Collection[str] = frozenset()) -> QueryFlags:
+        """The sets as the query language takes them, with the selection."""
+        return QueryFlags(
+            read=self.read,
+            starred=self.starred,
+            archived=self.archived,
+            selected=selected,
+            tags=self.tags,
+        )
 
     def apply(self, change: Change) -> None:
         keys = frozenset(change.keys)

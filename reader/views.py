@@ -47,6 +47,13 @@ class Counts:
         self.providers.update(row.provider for row in rows)
         self.categories.update(row.category for row in rows)
 
+    def merge(self, other: Counts) -> None:
+        """Add counts made elsewhere (of a batch counted off the UI thread)."""
+        self.total += other.total
+        self.topics.update(other.topics)
+        self.providers.update(other.providers)
+        self.categories.update(other.categories)
+
     def remove(self, row: Row) -> None:
         """Forget one row (a file that changed or vanished)."""
         self.total -= 1
