@@ -339,3 +339,28 @@ async def test_the_load_goes_on_behind_the_help_screen(make_store: StoreMaker) -
         await pilot.pause()
         assert len(app.query_one(ArticleList).view) == 400
         assert app.is_running
+
+
+async def test_a_bad_file_fixed_while_running_leaves_the_problems(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from reader.index import StoreIndex
+    from reader.state import State
+
+    root = make_store({"good.txt": article_text("Fine"), "bad.txt": "---\ntitle: [x\n---\n"})
+    with StoreIndex(root, tmp_path / "index.db") as index:
+        app = NewsdeskApp(root, state=State(tmp_path / "state.db"), index=index)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await wait_loaded(pilot)
+            assert "Problems 1" in screen_text(app) and "bad.txt" in screen_text(app)
+            (root / "bad.txt").write_text(article_text("Mended"), encoding="utf-8")
+            for _ in range(60):
+                await asyncio.sleep(0.1)
+                if "Mended" in titles(app):
+                    break
+            await pilot.pause(0.3)
+            assert sorted(titles(app)) == ["Fine", "Mended"]
+            text = screen_text(app)
+            assert "Problems" not in text and "bad.txt" not in text

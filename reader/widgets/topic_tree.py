@@ -101,7 +101,6 @@ class TopicTree(Tree[Facet]):
         self._problems_node: TreeNode[Facet] | None = None
         self._shown: dict[int, str] = {}
         """What each node's label says now, so unchanged labels are not redrawn."""
-        self._problem_count = 0
         for kind, title in GROUPS:
             group = self.root.add(node_label(title, 0), data=Facet(f"group:{kind}"))
             self._groups[kind] = group
@@ -196,18 +195,32 @@ class TopicTree(Tree[Facet]):
                 node.remove()
 
     def _update_problems(self, problems: Sequence[Problem]) -> None:
-        if not problems:
-            return
-        if self._problems_node is None:
-            self._problems_node = self.root.add(Text(""), data=Facet("problems"), expand=True)
+        paths = [problem.path for problem in problems]
         node = self._problems_node
-        node.set_label(_problems_label(len(problems)))
-        for problem in problems[self._problem_count :]:
+        if node is None:
+            if not paths:
+                return
+            node = self._problems_node = self.root.add(
+                Text(""), data=Facet("problems"), expand=True
+            )
+        elif not paths:
+            # The last bad file was fixed or removed.
+            node.remove()
+            self._problems_node = None
+            return
+        shown = [child.data.value for child in node.children if child.data is not None]
+        if shown == paths:
+            return
+        node.set_label(_problems_label(len(paths)))
+        # While a store loads problems only come in; a file that changed can
+        # also take one away: then the list starts over.
+        if shown != paths[: len(shown)]:
+            node.remove_children()
+            shown = []
+        for path in paths[len(shown) :]:
             # The file name alone keeps the tree narrow; the detail pane
             # shows the whole path with the reason.
-            label = Text(problem.path.rsplit("/", 1)[-1])
-            node.add_leaf(label, data=Facet("problem", problem.path))
-        self._problem_count = len(problems)
+            node.add_leaf(Text(path.rsplit("/", 1)[-1]), data=Facet("problem", path))
 
     def select_facet(self, facet: Facet) -> None:
         node = (
