@@ -31,7 +31,7 @@ from reader.config import Config
 from reader.fulltext import FullText, FullTextError
 from reader.index import StoreIndex
 from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
-from reader.model import Problem, Row
+from reader.model import Article, Problem, Row
 from reader.query import (
     Context,
     Corpus,
@@ -57,7 +57,7 @@ from reader.widgets.article_list import (
     Marks,
     provider_column_width,
 )
-from reader.widgets.detail import DetailView, RelatedList
+from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
@@ -553,7 +553,7 @@ class NewsdeskApp(App[None]):
         detail = self.main.query_one(DetailView)
         if detail.article is not None and detail.article.path in changed_paths:
             if detail.article.path not in self.path_index:
-                detail.show_message(f"{detail.article.path} was removed from the store.")
+                self._show_in_detail(f"{detail.article.path} was removed from the store.")
             else:
                 self._show_current()
         articles = self.articles
@@ -646,7 +646,7 @@ class NewsdeskApp(App[None]):
         if facet.kind == "problem":
             problem = next((p for p in self.problems if p.path == facet.value), None)
             if problem is not None:
-                self.main.query_one(DetailView).show_problem(problem)
+                self._show_in_detail(problem)
         text = facet_query(facet, self.saved)
         self.main.query_one(QueryBar).show_query(text)
         self._set_query(text)
@@ -755,7 +755,7 @@ class NewsdeskApp(App[None]):
                 timer.stop()
         if event.row is None:
             if self.facet.kind != "problem":
-                self.main.query_one(DetailView).show_message("Nothing selected")
+                self._show_in_detail("Nothing selected")
             return
         # A single move shows the article at once; moves in quick succession
         # (a held key) wait until the cursor rests.
@@ -784,13 +784,22 @@ class NewsdeskApp(App[None]):
         if row_index is None:
             return
         row = self.rows[row_index]
-        detail = self.main.query_one(DetailView)
         try:
             article = read_article(self.root, row.path)
         except ParseError as error:
-            detail.show_problem(Problem(row.path, f"{error} (changed since it was loaded)"))
+            self._show_in_detail(Problem(row.path, f"{error} (changed since it was loaded)"))
             return
-        detail.show_article(article)
+        self._show_in_detail(article)
+
+    def _show_in_detail(self, what: Article | Problem | str) -> None:
+        """Show an article (and its related list), a problem or a message."""
+        detail = self.main.query_one(DetailView)
+        if isinstance(what, Article):
+            detail.show_article(what)
+        elif isinstance(what, Problem):
+            detail.show_problem(what)
+        else:
+            detail.show_message(what)
 
     @on(ArticleList.Opened)
     def _opened(self, event: ArticleList.Opened) -> None:
@@ -821,9 +830,8 @@ class NewsdeskApp(App[None]):
     def _current_urls(self) -> list[str]:
         """What `p`, `o` and `y` act on: the related item under the cursor
         when the related list has focus, else the current article."""
-        related = self.main.query_one(RelatedList)
-        if related.has_focus and related.current is not None:
-            item = related.current
+        item = self.main.query_one(DetailView).related_current
+        if item is not None:
             return [u for u in (item.web_url, item.amp_url, item.cdn_amp_url) if u]
         row_index = self.articles.current_row
         if row_index is None:
@@ -1150,9 +1158,10 @@ class NewsdeskApp(App[None]):
         self.main.query_one(DetailView).focus()
 
     def action_focus_related(self) -> None:
-        related = self.main.query_one(RelatedList)
-        if related.display:
-            related.focus()
+        detail = self.main.query_one(DetailView)
+        if detail.related:
+            detail.focus()
+            detail.enter_related()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

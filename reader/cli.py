@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from reader import __version__
+
+FRAMES_PER_SECOND = 120
 
 SUBCOMMANDS = ("preview", "export", "count")
 
@@ -124,6 +127,10 @@ def open_store(
     if warning:
         print(f"newsdesk: {warning}", file=sys.stderr)
 
+    # Textual draws at most TEXTUAL_FPS frames a second (60 unless set): a
+    # key that comes less than a frame after the last one waits for the next.
+    # A reader that follows the cursor wants that wait short.
+    os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
     from reader.app import NewsdeskApp
     from reader.index import StoreIndex
 

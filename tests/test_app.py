@@ -9,7 +9,7 @@ import pytest
 from reader.app import NewsdeskApp
 from reader.views import Facet
 from reader.widgets.article_list import ArticleList
-from reader.widgets.detail import DetailView, RelatedList
+from reader.widgets.detail import DetailView
 from reader.widgets.topic_tree import TopicTree
 from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text, screen_text, wait_loaded
 
@@ -174,17 +174,24 @@ async def test_enter_opens_the_article_in_the_detail_pane(make_store: StoreMaker
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("enter")
-        assert isinstance(app.focused, DetailView)
-        related = app.query_one(RelatedList)
-        assert related.option_count == 2
+        detail = app.query_one(DetailView)
+        assert app.focused is detail
+        assert len(detail.related) == 2 and detail.related_current is None
+        # tab moves into the related items, j to the next one.
         await pilot.press("tab")
-        assert app.focused is related
+        assert app.focused is detail
+        assert detail.related_current is not None
+        assert detail.related_current.provider == "Noozhawk"
         await pilot.press("j")
-        assert related.current is not None
-        assert related.current.provider == "Daily Hampshire Gazette"
+        assert detail.related_current.provider == "Daily Hampshire Gazette"
         text = screen_text(app)
-        assert "Over 75 Organizations" in text and "Noozhawk" in text
+        assert "Over 75 Organizations" in text and "Daily Hampshire Gazette" in text
         assert "secured" not in text and "OkgnuIPK" not in text
+        # escape leaves them, and tab from there goes on to the next pane.
+        await pilot.press("escape")
+        assert detail.related_current is None and app.focused is detail
+        await pilot.press("tab", "tab")
+        assert app.focused is not detail and detail.related_current is None
 
 
 async def test_a_long_body_renders_in_parts(make_store: StoreMaker) -> None:
@@ -196,7 +203,8 @@ async def test_a_long_body_renders_in_parts(make_store: StoreMaker) -> None:
         detail = app.query_one(DetailView)
         assert detail._rest, "the body should not be rendered whole"
         before = len(detail._rest)
-        assert "characters more: press +" in str(detail.query_one("#detail-more").content)
+        assert "characters more: press +" in detail.more_text
+        assert "characters more: press +" in screen_text(app) or detail.max_scroll_y > 0
         detail.focus()
         await pilot.press("plus")
         await pilot.pause()

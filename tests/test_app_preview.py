@@ -10,7 +10,7 @@ import pytest
 
 from reader.app import NewsdeskApp
 from reader.state import State
-from reader.widgets.detail import RelatedList
+from reader.widgets.detail import DetailView
 from reader.widgets.preview import PreviewScreen
 from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
 from tests.http_server import LocalServer, news_page
@@ -59,7 +59,7 @@ async def test_p_previews_the_article_then_a_related_item(
         assert not isinstance(app.screen, PreviewScreen)
         # Into the related list, then p previews that item's page.
         await pilot.press("enter", "tab")
-        assert isinstance(app.focused, RelatedList)
+        assert app.query_one(DetailView).related_current is not None
         await pilot.press("p")
         await wait_for_text(app, "Ferry timetable changes")
         await pilot.press("escape")

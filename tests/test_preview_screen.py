@@ -14,7 +14,8 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from reader.fetch import Fetcher, Limits
-from reader.widgets.preview import PageChunk, PreviewScreen, chunk_content, split_chunks
+from reader.widgets.blocks import chunk_content
+from reader.widgets.preview import PageChunk, PreviewScreen, split_chunks
 from tests.http_server import FILLER, LocalServer, news_page
 
 LIMITS = Limits(deadline=3.0, connect_timeout=2.0)

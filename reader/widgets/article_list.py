@@ -16,13 +16,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.model import Row
+from reader.widgets.scrollbar import ThumbScrollBarMixin
 
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
@@ -76,7 +77,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
 
 
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(ThumbScrollBarMixin, ScrollView, can_focus=True):
     """A scrolling list of articles with a cursor."""
 
     BINDINGS = [
@@ -274,7 +275,14 @@ class ArticleList(ScrollView, can_focus=True):
 
     # -- rendering ----------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines in `crop`, straight from the line cache.
+
+        The list has no border, padding or tint, and its lines carry their
+        own background, so the per-line styling pass Textual runs for every
+        widget (a new `Strip` per line per frame) is skipped: a scroll by one
+        row then costs one newly drawn row, not a screenful.
+        """
         width = self.scrollable_content_region.width
         if width != self._text_width:
             # Only now is the width final (scroll bars come and go with the
@@ -282,14 +290,32 @@ class ArticleList(ScrollView, can_focus=True):
             self._text_width = width
             if self.on_width is not None:
                 self.call_later(self.on_width, width)
-        position = y + self.scroll_offset.y
+        top = self.scroll_offset.y
+        has_focus = self.has_focus
+        strips = [self._line(top + y, width, has_focus) for y in crop.line_range]
+        filters = self.get_line_filters()
+        if filters:
+            background = self.background_colors[1]
+            for line_filter in filters:
+                strips = [strip.apply_filter(line_filter, background) for strip in strips]
+        x1, x2 = crop.column_span
+        if x1 or x2 != self.size.width:
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        return self._line(
+            y + self.scroll_offset.y, self.scrollable_content_region.width, self.has_focus
+        )
+
+    def _line(self, position: int, width: int, has_focus: bool) -> Strip:
         view = self.view
-        if view and position < len(view):
-            # Cached lines first: computing styles walks the DOM, and a held
-            # key redraws every line of the list.
+        if position < len(view):
+            # Cached lines first: computing styles walks the DOM, and a
+            # scroll redraws every line of the list.
             row_index = view[position]
             is_cursor = position == self.cursor
-            key = (row_index, width, is_cursor, self.has_focus)
+            key = (row_index, width, is_cursor, has_focus)
             strip = self._line_cache.get(key)
             if strip is None:
                 strip = self._render_row(self.rows[row_index], width, is_cursor)
@@ -297,9 +323,9 @@ class ArticleList(ScrollView, can_focus=True):
                     self._line_cache.clear()
                 self._line_cache[key] = strip
             return strip
-        base = self.rich_style
-        if not view and y == 0:
-            style = base + self.get_component_rich_style("article-list--empty")
+        base = self._style("")
+        if not view and position == 0:
+            style = base + self._style("article-list--empty")
             return Strip([Segment(fit(" " + self.empty_message, width), style)])
         return Strip.blank(width, base)
 

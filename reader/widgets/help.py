@@ -61,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         from reader.widgets.article_list import ArticleList
-        from reader.widgets.detail import DetailView, RelatedList
+        from reader.widgets.detail import DetailView
         from reader.widgets.topic_tree import TopicTree
 
         sections: list[tuple[str, Iterable[BindingType]]] = [
@@ -69,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
             ("Article list", ArticleList.BINDINGS),
             ("Topic tree", [*TopicTree.BINDINGS, Binding("enter", "select", "Filter the list")]),
             ("Detail view", DetailView.BINDINGS),
-            ("Related articles", RelatedList.BINDINGS),
+            ("Related articles", DetailView.RELATED_KEYS),
             (
                 "Also",
                 [

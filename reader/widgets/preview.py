@@ -26,10 +26,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content, Span
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.style import Style
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -44,65 +43,12 @@ from reader.fetch import (
 )
 from reader.resources import styles_path
 from reader.text import clean
+from reader.widgets.blocks import chunk_content
 
 FIRST_CHUNK_CHARS = 3_000
 """About a screenful or two of text: rendered before anything else."""
 CHUNK_CHARS = 12_000
 """Later chunks, mounted one after another in the background."""
-
-_SPAN_STYLES = {
-    "strong": "bold",
-    "em": "italic",
-    "code": "$text-warning",
-    "strike": "strike",
-    "dim": "$text-muted",
-}
-_PREFIX_STYLE = "$text-muted"
-_LINK_STYLE = "underline $text-primary"
-_HEADING_STYLES = {1: "bold $text-accent", 2: "bold $text-accent", 3: "bold"}
-
-
-def block_content_parts(block: Block) -> list[tuple[str, list[Style | str]]]:
-    """`(text, styles)` pieces of one block, in display order.
-
-    The texts join to exactly `block.plain`: the pane shows what
-    `newsdesk preview --format text` prints.
-    """
-    parts: list[tuple[str, list[Style | str]]] = []
-    heading = _HEADING_STYLES.get(block.level, "bold") if block.kind == "heading" else ""
-    for text, span in block.segments():
-        if span is None:
-            parts.append((text, [_PREFIX_STYLE]))
-            continue
-        names = [heading] if heading else []
-        names.extend(_SPAN_STYLES[name] for name in span.style.split() if name in _SPAN_STYLES)
-        styles: list[Style | str] = []
-        if span.href and is_web_url(span.href):
-            names.append(_LINK_STYLE)
-            # The only action page text can trigger: follow an http(s) link.
-            styles.append(Style.from_meta({"@click": f"follow({span.href!r})"}))
-        if names:
-            styles.insert(0, " ".join(names))
-        parts.append((text, styles))
-    return parts
-
-
-def chunk_content(blocks: Sequence[Block]) -> Content:
-    """One Content for a run of blocks, separated as in the plain text."""
-    texts: list[str] = []
-    spans: list[Span] = []
-    position = 0
-    for index, block in enumerate(blocks):
-        if index:
-            separator = "\n" if block.tight else "\n\n"
-            texts.append(separator)
-            position += len(separator)
-        for text, styles in block_content_parts(block):
-            texts.append(text)
-            end = position + len(text)
-            spans.extend(Span(position, end, style) for style in styles)
-            position = end
-    return Content("".join(texts), spans)
 
 
 def split_chunks(

@@ -15,6 +15,7 @@ from textual.widgets.tree import TreeNode
 from reader.model import Problem
 from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
+from reader.widgets.scrollbar import ThumbScrollBarMixin
 
 GROUPS = (("topic", "Topics"), ("provider", "Providers"), ("category", "Categories"))
 
@@ -52,7 +53,7 @@ def node_label(name: str, count: int, unread: int | None = None) -> Text:
     return label
 
 
-class TopicTree(Tree[Facet]):
+class TopicTree(ThumbScrollBarMixin, Tree[Facet]):
     """Facets of the store as a tree; posts `FacetSelected` on a choice."""
 
     BINDINGS = [

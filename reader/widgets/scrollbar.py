@@ -1,0 +1,123 @@
+"""A cheaper vertical scroll bar for the panes that follow the cursor.
+
+Textual's scroll bar redraws all its cells whenever its position changes,
+through Rich's console: a few milliseconds for a pane-high bar, paid on
+every step of a held key. This one redraws only when its thumb moves (in a
+list of 100,000 rows it moves once every few thousand), and draws its cells
+straight into strips. It looks and behaves (click, drag, hover) like
+Textual's, from whose `ScrollBarRender.render_bar` it takes its cells.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual.geometry import Region
+from textual.reactive import Reactive
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class ThumbScrollBar(ScrollBar):
+    """A vertical scroll bar that redraws only when its thumb moves."""
+
+    position: Reactive[float] = Reactive(0.0, repaint=False)
+
+    def __init__(self, *, thickness: int = 1) -> None:
+        super().__init__(vertical=True, name="vertical", thickness=thickness)
+        self._drawn: tuple[int, ...] | None = None
+        self._strips: tuple[tuple[object, ...], list[Strip]] | None = None
+        """The bar as last drawn, and what it was drawn for."""
+
+    def _window(self) -> tuple[int, int]:
+        virtual = self.window_virtual_size
+        window = self.window_size if self.window_size < virtual else 0
+        return virtual, window
+
+    def thumb(self) -> tuple[int, ...]:
+        """Where the thumb is, in eighths of a cell (as it is drawn)."""
+        size = self.size.height
+        virtual, window = self._window()
+        if not (window and size and virtual and size != virtual):
+            return (size,)
+        thumb_size = max(1.0, window / (virtual / size))
+        ratio = self.position / (virtual - window)
+        return (size, int((size - thumb_size) * ratio * 8), int(thumb_size * 8))
+
+    def watch_position(self) -> None:
+        if self.thumb() != self._drawn:
+            self.refresh()
+
+    def _bar_style(self) -> Style:
+        parent = self.parent
+        assert isinstance(parent, Widget)
+        styles = parent.styles
+        if self.grabbed:
+            background, color = styles.scrollbar_background_active, styles.scrollbar_color_active
+        elif self.mouse_over:
+            background, color = styles.scrollbar_background_hover, styles.scrollbar_color_hover
+        else:
+            background, color = styles.scrollbar_background, styles.scrollbar_color
+        if background.a < 1:
+            base_background, _ = parent.background_colors
+            background = base_background + background
+        color = background + color
+        return Style.from_color(color.rich_color, background.rich_color)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The compositor asks every widget for its lines on every frame;
+        # the bar is drawn again only when it looks different.
+        self._drawn = thumb = self.thumb()
+        key = (thumb, self.size, crop, self.grabbed is not None, self.mouse_over)
+        if self._strips is not None and self._strips[0] == key:
+            return self._strips[1]
+        strips = self._draw(crop)
+        self._strips = (key, strips)
+        return strips
+
+    def _draw(self, crop: Region) -> list[Strip]:
+        width, height = self.size
+        if not width or not height:
+            return [Strip.blank(crop.width)] * crop.height
+        style = self._bar_style()
+        virtual, window = self._window()
+        bar = self.renderer.render_bar(
+            size=height,
+            virtual_size=virtual,
+            window_size=window,
+            position=self.position,
+            thickness=width,
+            vertical=True,
+            back_color=style.bgcolor or style.color,
+            bar_color=style.color or style.bgcolor,
+        )
+        strips = [Strip([segment], width) for segment in bar.segments]
+        strips = strips[crop.y : crop.bottom]
+        x1, x2 = crop.column_span
+        if x1 or x2 != width:
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+
+class ThumbScrollBarMixin:
+    """Gives a scrolling widget a `ThumbScrollBar` as its vertical bar."""
+
+    _vertical_scrollbar: ScrollBar | None
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        bar = self._vertical_scrollbar
+        if bar is None:
+            widget = self
+            assert isinstance(widget, Widget)
+            bar = self._vertical_scrollbar = ThumbScrollBar(
+                thickness=widget.scrollbar_size_vertical
+            )
+            bar.display = False
+            # As Textual's own `Widget.vertical_scrollbar` starts its bar.
+            widget.app._start_widget(widget, bar)
+        return bar
