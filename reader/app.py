@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -32,6 +32,7 @@ from reader.fulltext import FullText, FullTextError
 from reader.index import StoreIndex
 from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Article, Problem, Row
+from reader.pacing import Pacer
 from reader.query import (
     Context,
     Corpus,
@@ -65,6 +66,8 @@ from reader.widgets.topic_tree import TopicTree
 
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
+HAND_OVER = 4_000
+"""Rows handed to the UI at once: its work on them stays under ~20 ms."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.12
@@ -188,6 +191,8 @@ class NewsdeskApp(App[None]):
         self.flag_sets = FlagSets()
         self.flags_loaded = False
         self.corpus = Corpus()
+        self.pacer = Pacer()
+        """Background work waits on it while keys come in."""
         self.saved = SavedSearches()
         self.saved_counts: dict[str, int] = {}
         self.query: Query | None = None
@@ -240,6 +245,20 @@ class NewsdeskApp(App[None]):
         self.load_flags()
         self.load()
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+        ):
+            self.pacer.touch()
+        await super().on_event(event)
+
+    async def action_quit(self) -> None:
+        self.pacer.stop()
+        await super().action_quit()
+
+    def on_unmount(self) -> None:
+        self.pacer.stop()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Triage keys act on the list: not while a prompt or help is open.
         return not (action in MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
@@ -288,17 +307,37 @@ class NewsdeskApp(App[None]):
 
         def flush() -> None:
             nonlocal rows, problems, last_flush
-            batch_counts = Counts()
-            batch_counts.add(rows)
-            ordering.add(rows)
-            # The query corpus first: any query the UI starts after taking
-            # these rows sees them too.
-            self.corpus.extend(rows)
-            # `ordering.order` is a new list after each add: the UI may keep it.
-            self.call_from_thread(
-                self._add_rows, rows, problems, ordering.order, batch_counts, progress
-            )
+            pending, pending_problems = rows, problems
             rows, problems = [], []
+            # In parts of at most HAND_OVER rows, each after the keys pause:
+            # the UI's share of a part takes a few milliseconds.
+            while True:
+                self.pacer.give_way()
+                part, pending = pending[:HAND_OVER], pending[HAND_OVER:]
+                batch_counts = Counts()
+                batch_counts.add(part)
+                flags = self.flags if self.flags_loaded else None
+                batch_triage: TriageCounts | None = None
+                if flags is not None:
+                    batch_triage = TriageCounts()
+                    batch_triage.add(part, flags)
+                ordering.add(part)
+                # The query corpus first: any query the UI starts after
+                # taking these rows sees them too.
+                self.corpus.extend(part)
+                # `ordering.order` is a new list after each add: the UI may keep it.
+                self.call_from_thread(
+                    self._add_rows,
+                    part,
+                    pending_problems,
+                    ordering.order,
+                    batch_counts,
+                    batch_triage,
+                    progress,
+                )
+                pending_problems = []
+                if not pending:
+                    break
             last_flush = time.monotonic()
 
         # With an index, files that changed since it was written come again
@@ -373,6 +412,7 @@ class NewsdeskApp(App[None]):
         problems: list[Problem],
         order: list[int],
         batch_counts: Counts,
+        batch_triage: TriageCounts | None,
         progress: Progress | None,
     ) -> None:
         start = len(self.rows)
@@ -382,7 +422,10 @@ class NewsdeskApp(App[None]):
             by_key.setdefault(row.key, []).append(index)
             path_index[row.path] = index
         if self.flags_loaded:
-            self.triage.add(rows, self.flags)
+            if batch_triage is not None:
+                self.triage.merge(batch_triage)
+            else:
+                self.triage.add(rows, self.flags)
         self.problems.extend(problems)
         self.order = order
         self.counts.merge(batch_counts)
@@ -570,7 +613,7 @@ class NewsdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare_corpus(self) -> None:
         """Build the query indexes now, so the first search is as quick as the rest."""
-        self.corpus.prepare()
+        self.corpus.prepare(pause=self.pacer.give_way)
 
     # -- views ----------------------------------------------------------------
 

@@ -234,6 +234,8 @@ DATE_FIELDS = ("date", "after", "before")
 SORT_FIELDS = ("date", "quality", "heat", "provider", "title")
 IS_VALUES = ("unread", "read", "starred", "archived", "selected")
 HAS_VALUES = ("body", "related")
+PAUSE_EVERY = 511
+"""`Corpus.prepare` calls its `pause` every 512 rows (a few milliseconds)."""
 FIELDS = (*TEXT_FIELDS, "is", "has", *NUMBER_FIELDS, *DATE_FIELDS, "age", "sort")
 """Every field name the language knows."""
 
@@ -1263,11 +1265,15 @@ class Corpus:
         """The live row of `path`, if any."""
         return self._path_row.get(path)
 
-    def prepare(self) -> None:
-        """Build every index now (in a worker) rather than on first query."""
+    def prepare(self, pause: Callable[[], object] | None = None) -> None:
+        """Build every index now (in a worker) rather than on first query.
+
+        `pause` is called every few hundred rows: a worker can wait there
+        while the screen needs the interpreter (see `reader.pacing`).
+        """
         with self._lock:
-            self._build_fields()
-            self._build_words()
+            self._build_fields(pause)
+            self._build_words(pause)
             self._sorted_vocab()
             for name in ("published", "quality", "heat"):
                 self._sorted_num(name)
@@ -1275,11 +1281,13 @@ class Corpus:
             self._rank(o)
             self._sort_column("provider")
 
-    def _build_fields(self) -> None:
+    def _build_fields(self, pause: Callable[[], object] | None = None) -> None:
         rows = self.rows
         topics, providers, domains = self._topics, self._providers, self._domains
         categories, types = self._categories, self._types
         for i in range(self._fields_built, self._n):
+            if pause is not None and not i & PAUSE_EVERY:
+                pause()
             r = rows[i]
             for t in set(r.topics):
                 _post(topics, _fold_value(t), i)
@@ -1289,13 +1297,15 @@ class Corpus:
             _post(types, _fold_value(r.type), i)
         self._fields_built = self._n
 
-    def _build_words(self) -> None:
+    def _build_words(self, pause: Callable[[], object] | None = None) -> None:
         postings = self._postings
         get = postings.get
         vocab = self._vocab
         texts = self._texts
         rows = self.rows
         for i in range(self._words_built, self._n):
+            if pause is not None and not i & PAUSE_EVERY:
+                pause()
             r = rows[i]
             title = words(r.title)
             excerpt = words(r.excerpt)

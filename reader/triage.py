@@ -37,6 +37,17 @@ class TriageCounts:
         for row in rows:
             self._count(row, flags.get(row.key, NO_FLAGS), 1)
 
+    def merge(self, other: TriageCounts) -> None:
+        """Add counts made elsewhere (a loader thread counts its own batch)."""
+        self.total += other.total
+        self.unread += other.unread
+        self.starred += other.starred
+        self.archived += other.archived
+        self.tags.update(other.tags)
+        self.unread_topics.update(other.unread_topics)
+        self.unread_providers.update(other.unread_providers)
+        self.unread_categories.update(other.unread_categories)
+
     def remove(self, row: Row, flags: Mapping[str, Flags]) -> None:
         """Forget one row (a file that changed or vanished)."""
         self._count(row, flags.get(row.key, NO_FLAGS), -1)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reader.app import NewsdeskApp
 from reader.config import Config
 from reader.state import NO_FLAGS, State
+from reader.triage import TriageCounts
 from reader.views import Facet
 from reader.widgets.article_list import ArticleList
 from reader.widgets.detail import DetailView
@@ -185,3 +188,31 @@ async def test_archive_in_the_inbox_moves_on_and_prompt_keys_do_not_leak(
         await pilot.pause()
         assert flags_of(app, "Story 4") == NO_FLAGS
         assert app.is_running
+
+
+async def test_counts_add_up_when_rows_arrive_in_small_parts(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reader.app
+
+    # Rows reach the UI three at a time, counted by the loader when the
+    # triage state is already known, by the UI when it is not.
+    monkeypatch.setattr(reader.app, "HAND_OVER", 3)
+    root = store(make_store, count=11)
+    state_path = tmp_path / "state.sqlite3"
+    first = NewsdeskApp(root, state=State(state_path))
+    async with first.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        keys = [row.key for row in first.rows]
+        first.state.set_starred(keys[:4])
+        first.state.set_read(keys[2:7])
+    app = NewsdeskApp(root, state=State(state_path))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.rows) == 11 and app.flags_loaded
+        expected = TriageCounts()
+        expected.add(app.rows, app.flags)
+        assert app.triage == expected
+        assert (app.triage.total, app.triage.starred, app.triage.unread) == (11, 4, 6)

@@ -1,0 +1,184 @@
+"""The detail view on its own: the body, its links, long bodies, related items,
+and the scroll bar that redraws only when its thumb moves."""
+
+from __future__ import annotations
+
+from conftest import article_text
+from textual.app import App, ComposeResult
+
+from reader.model import Article, Row
+from reader.store import parse_text
+from reader.widgets.article_list import ArticleList
+from reader.widgets.detail import DetailView
+from reader.widgets.scrollbar import ThumbScrollBar
+
+RELATED = """related:
+  - title: "First follow-up"
+    webUrl: "https://first.example/a"
+    provider:
+      name: First Post
+  - title: "Second follow-up"
+    webUrl: "https://second.example/b"
+    provider:
+      name: Second Post"""
+
+
+def article(body: str = "", extra: str = "", url: str | None = None) -> Article:
+    parsed = parse_text(article_text("The title", body=body, extra=extra, url=url), "a.txt")
+    assert isinstance(parsed, Article)
+    return parsed
+
+
+class DetailApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.followed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield DetailView(id="detail")
+
+    def on_detail_view_link_followed(self, event: DetailView.LinkFollowed) -> None:
+        self.followed.append(event.href)
+
+
+def line_of(detail: DetailView, needle: str) -> tuple[int, int]:
+    """Screen offset (x, y) of `needle` in the detail view."""
+    for y in range(detail.size.height):
+        text = detail.render_line(y).text
+        if needle in text:
+            return text.index(needle), y
+    raise AssertionError(f"{needle!r} is not on screen")
+
+
+async def test_body_links_follow_only_web_urls() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(
+            article("Read [the report](https://news.example/r) or [a file](file:///etc/passwd).")
+        )
+        await pilot.pause()
+        x, y = line_of(detail, "the report")
+        await pilot.click(DetailView, offset=(x + 2 + detail.styles.padding.left, y))
+        x, y = line_of(detail, "a file")
+        await pilot.click(DetailView, offset=(x + 2 + detail.styles.padding.left, y))
+        await pilot.pause()
+        assert app.followed == ["https://news.example/r"]
+
+
+async def test_markup_in_a_body_stays_text() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article("Hello [@click=app.quit]there[/] and [bold]x[/bold] [/]"))
+        await pilot.pause()
+        x, y = line_of(detail, "[@click=app.quit]there[/]")
+        await pilot.click(DetailView, offset=(x + 3, y))
+        await pilot.pause()
+        assert app.is_running
+        assert "[bold]x[/bold] [/]" in detail.text
+
+
+async def test_a_long_body_is_parsed_in_a_thread_and_grows_in_order() -> None:
+    paragraphs = "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(600))
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article(paragraphs))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Paragraph 0 " in detail.text and "Formatting" not in detail.text
+        parts = len(detail._rest)
+        assert parts >= 3 and "press + to read on" in detail.more_text
+        detail.focus()
+        # Two presses in a row: both parts arrive, in order.
+        await pilot.press("plus", "plus")
+        for _ in range(50):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if len(detail._rest) == parts - 2 and not detail._parsing:
+                break
+        numbers = [
+            int(word.split()[1])
+            for word in detail.text.split("\n\n")
+            if word.startswith("Paragraph ")
+        ]
+        assert numbers == sorted(numbers) and len(numbers) > 3 * len(numbers) // 4
+        assert len(detail._rest) == parts - 2
+
+
+async def test_a_late_body_of_an_earlier_article_is_dropped() -> None:
+    long = "\n\n".join(f"Old paragraph {i} " + "word " * 60 for i in range(100))
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article(long))
+        detail.show_article(article("The new body."))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "The new body." in detail.text and "Old paragraph" not in detail.text
+
+
+async def test_related_items_take_a_cursor_and_clicks() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article("Short body.", extra=RELATED))
+        detail.focus()
+        await pilot.pause()
+        assert "Related (2)" in detail.text and detail.related_current is None
+        await pilot.press("tab")
+        assert detail.related_current is not None
+        assert detail.related_current.title == "First follow-up"
+        await pilot.press("j", "j")
+        assert detail.related_current.title == "Second follow-up"
+        await pilot.press("escape")
+        assert detail.related_current is None
+        x, y = line_of(detail, "Second follow-up")
+        await pilot.click(DetailView, offset=(x + 2, y))
+        await pilot.pause()
+        assert detail.related_current is not None
+        assert detail.related_current.title == "Second follow-up"
+        # A new article leaves the related items.
+        detail.show_article(article("Other."))
+        assert detail.related_current is None and "Related" not in detail.text
+
+
+class ListApp(App[None]):
+    def __init__(self, rows: list[Row]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield ArticleList(self.rows, id="articles")
+
+    def on_mount(self) -> None:
+        self.query_one(ArticleList).set_view(list(range(len(self.rows))))
+
+
+async def test_the_list_scroll_bar_redraws_only_when_its_thumb_moves() -> None:
+    rows = [
+        Row(f"{i}.txt", f"Article {i}", "", "", 1.7e9 - i, 50, 0, (), "", "", "", "", False, 0)
+        for i in range(10_000)
+    ]
+    app = ListApp(rows)
+    async with app.run_test(size=(80, 24)) as pilot:
+        articles = app.query_one(ArticleList)
+        articles.focus()
+        await pilot.pause()
+        bar = articles.vertical_scrollbar
+        assert isinstance(bar, ThumbScrollBar) and bar.display
+        first = [list(strip) for strip in bar.render_lines(bar.size.region)]
+        drawn = bar._strips
+        # Thirty rows down: the list scrolls, the thumb (one cell for 10,000
+        # rows) stays where it was, and the bar is not drawn again.
+        for _ in range(30):
+            await pilot.press("j")
+        await pilot.pause()
+        assert articles.scroll_offset.y > 0
+        bar.render_lines(bar.size.region)
+        assert bar._strips is drawn
+        await pilot.press("G")
+        await pilot.pause()
+        last = [list(strip) for strip in bar.render_lines(bar.size.region)]
+        assert bar._strips is not drawn and last != first

@@ -1,0 +1,78 @@
+"""Background work waits while keys come in, and not otherwise."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from reader.model import Row
+from reader.pacing import Pacer
+from reader.query import Corpus
+
+
+def test_give_way_returns_at_once_when_no_key_came() -> None:
+    pacer = Pacer(quiet=0.2)
+    start = time.monotonic()
+    assert pacer.give_way() == 0.0
+    assert time.monotonic() - start < 0.05
+
+
+def test_give_way_waits_for_the_keys_to_pause() -> None:
+    pacer = Pacer(quiet=0.15, longest=2.0)
+    pacer.touch()
+    waited = pacer.give_way()
+    assert 0.1 <= waited < 1.0
+    assert not pacer.busy()
+
+
+def test_give_way_waits_at_most_longest_under_a_held_key() -> None:
+    pacer = Pacer(quiet=0.2, longest=0.3)
+    done = threading.Event()
+
+    def hold() -> None:
+        while not done.is_set():
+            pacer.touch()
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        waited = pacer.give_way()
+    finally:
+        done.set()
+        thread.join()
+    assert 0.25 <= waited < 0.6
+
+
+def test_stop_ends_a_wait() -> None:
+    pacer = Pacer(quiet=5.0, longest=5.0)
+    pacer.touch()
+    threading.Timer(0.1, pacer.stop).start()
+    assert pacer.give_way() < 1.0
+
+
+def test_prepare_pauses_every_few_hundred_rows() -> None:
+    rows = [
+        Row(
+            f"{i}.txt",
+            f"Title {i}",
+            "P",
+            "p.example",
+            1.7e9 + i,
+            50,
+            0,
+            ("AI",),
+            "news",
+            "article",
+            "",
+            "",
+            False,
+            0,
+        )
+        for i in range(2_000)
+    ]
+    corpus = Corpus(rows)
+    calls: list[int] = []
+    corpus.prepare(pause=lambda: calls.append(1))
+    # Fields and words each pause every 512 rows.
+    assert len(calls) == 2 * 4
