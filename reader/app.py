@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -26,9 +27,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from reader import timings
-from reader.bodies import fill, fill_file
 from reader.config import Config
-from reader.fulltext import FullText, FullTextError
 from reader.index import StoreIndex
 from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Article, Problem, Row
@@ -64,12 +63,19 @@ from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
 from reader.widgets.topic_tree import TopicTree
 
+if TYPE_CHECKING:
+    from reader.fulltext import FullText
+
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
 HAND_OVER = 4_000
 """Rows handed to the UI at once: its work on them stays under ~20 ms."""
+LOAD_GIVES_WAY = 0.05
+"""Seconds a load waits at most, before a hand-over, for keys to pause."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
+FOOTER_DELAY = 0.5
+"""Seconds after start at which the Footer comes even with no article yet."""
 DETAIL_DELAY = 0.12
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
@@ -227,7 +233,9 @@ class NewsdeskApp(App[None]):
             yield Static(id="status")
             yield Static(id="last-action")
             yield ProgressBar(id="load-progress", show_eta=False, show_percentage=True)
-        yield Footer()
+        # The Footer comes once the first articles are on screen: building
+        # its keys (again on each change of focus while the screen starts)
+        # costs more than the rest of the first screen.
 
     def on_mount(self) -> None:
         # Background threads (loading, indexing) hand the interpreter back
@@ -244,6 +252,8 @@ class NewsdeskApp(App[None]):
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
         self.load()
+        # An empty or slow store shows its keys soon all the same.
+        self.set_timer(FOOTER_DELAY, self._mount_footer)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
@@ -258,6 +268,13 @@ class NewsdeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.pacer.stop()
+
+    def _mount_footer(self) -> None:
+        main = self.main
+        if not main.query(Footer):
+            # A Footer shows keys once told the bindings changed.
+            main.mount(Footer())
+            self.call_after_refresh(self.refresh_bindings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Triage keys act on the list: not while a prompt or help is open.
@@ -309,10 +326,12 @@ class NewsdeskApp(App[None]):
             nonlocal rows, problems, last_flush
             pending, pending_problems = rows, problems
             rows, problems = [], []
-            # In parts of at most HAND_OVER rows, each after the keys pause:
-            # the UI's share of a part takes a few milliseconds.
+            # In parts of at most HAND_OVER rows (the UI's share of a part
+            # takes a few milliseconds), each a moment after the last key:
+            # long enough for that key's frame, short enough that a key held
+            # down does not hold up the load.
             while True:
-                self.pacer.give_way()
+                self.pacer.give_way(LOAD_GIVES_WAY)
                 part, pending = pending[:HAND_OVER], pending[HAND_OVER:]
                 batch_counts = Counts()
                 batch_counts.add(part)
@@ -448,13 +467,14 @@ class NewsdeskApp(App[None]):
         if self.progress is not None:
             self.load_seconds = time.monotonic() - self.progress.started
         # The rows live for the whole session: keep the collector from
-        # walking 100,000 objects on every later collection.
-        gc.collect()
+        # walking 100,000 objects on every later collection. (No collection
+        # first: it would hold the screen for a tenth of a second.)
         gc.freeze()
         if not self.rows:
             self.articles.empty_message = "No articles could be read: see Problems in the tree."
             self.articles.refresh()
         self._update_status()
+        self._mount_footer()
         timings.mark("loaded", rows=len(self.rows), problems=len(self.problems))
         self._prepare_corpus()
         self._schedule_saved_counts()
@@ -476,6 +496,9 @@ class NewsdeskApp(App[None]):
         Runs after the load, so that free words find text in bodies too;
         `only` re-reads just those paths (files that changed).
         """
+        from reader.bodies import fill, fill_file
+        from reader.fulltext import FullText, FullTextError
+
         worker = get_current_worker()
         try:
             bodies = self.bodies or FullText(self._bodies_path())
@@ -679,6 +702,7 @@ class NewsdeskApp(App[None]):
         if not self._first_screen and view:
             self._first_screen = True
             self.call_after_refresh(timings.mark, "first_screen", rows=len(self.rows))
+            self.call_after_refresh(self._mount_footer)
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:

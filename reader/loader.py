@@ -45,22 +45,24 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
-import multiprocessing
 import os
 import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reader.index import FileProblem, StoreIndex
 from reader.model import Problem, Row
 from reader.store import FileEntry, parse_rows, scan
+
+if TYPE_CHECKING:
+    # The process pool is for cold loads only: its modules load when needed.
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 FIRST_BATCH = 200
 """Files parsed in this thread before anything else (or rows read first from
@@ -354,6 +356,8 @@ class _Load:
         futures: dict[Future[ParseResult], list[FileEntry]],
         entries: list[FileEntry],
     ) -> Iterator[Event]:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             futures[pool.submit(parse_rows, self.root, entries)] = entries
         except (BrokenProcessPool, RuntimeError):
@@ -364,6 +368,8 @@ class _Load:
     ) -> Iterator[Event]:
         if not futures:
             return
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         done, _ = wait(futures, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in done:
             entries = futures.pop(future)
@@ -574,6 +580,8 @@ _STALE: Row | FileProblem = _Stale()  # type: ignore[assignment]
 
 def make_pool(workers: int | None) -> ProcessPoolExecutor:
     """A pool of helper processes, safe to start from the running app."""
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=mp_context())
 
 
@@ -581,6 +589,9 @@ def mp_context() -> multiprocessing.context.BaseContext:
     """How newsdesk starts helper processes (see `make_pool`)."""
     # A fork server rather than plain fork: the app runs threads (the event
     # loop, workers), and forking a threaded process can copy held locks.
+    import multiprocessing
+    from multiprocessing import forkserver, resource_tracker
+
     methods = multiprocessing.get_all_start_methods()
     use_forkserver = "forkserver" in methods
     context = multiprocessing.get_context("forkserver" if use_forkserver else "spawn")

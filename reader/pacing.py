@@ -38,14 +38,16 @@ class Pacer:
     def busy(self) -> bool:
         return time.monotonic() - self._last < self.quiet
 
-    def give_way(self) -> float:
-        """Wait while the user is pressing keys; returns the seconds waited."""
+    def give_way(self, longest: float | None = None) -> float:
+        """Wait while the user is pressing keys, at most `longest` seconds
+        (the pacer's own when None); returns the seconds waited."""
         if not self.busy():
             return 0.0
+        limit = self.longest if longest is None else longest
         start = time.monotonic()
         while self.busy() and not self._stopped.is_set():
             waited = time.monotonic() - start
-            if waited >= self.longest:
+            if waited >= limit:
                 break
-            self._stopped.wait(min(0.02, self.longest - waited))
+            self._stopped.wait(min(0.02, limit - waited))
         return time.monotonic() - start

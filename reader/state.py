@@ -78,7 +78,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.request import pathname2url
 
 SCHEMA_VERSION = 1
 """`PRAGMA user_version` of the files this version writes."""
@@ -405,7 +404,7 @@ class State:
                     return sqlite3.connect(
                         ":memory:", isolation_level=None, check_same_thread=False
                     )
-                uri = f"file:{pathname2url(str(self.path.resolve()))}?mode=ro"
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
                 conn = sqlite3.connect(
                     uri,
                     uri=True,

@@ -98,8 +98,10 @@ def screen_text(app: object) -> str:
 
 
 async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
-    """Wait until the app has been idle for a moment: no worker running and
-    every message they posted handled."""
+    """Wait until the app has been idle for a moment: no worker running,
+    every message they posted handled, and the Footer (which comes after
+    the first articles) in place."""
+    from textual.widgets import Footer
     from textual.worker import WorkerState
 
     app = pilot.app  # type: ignore[attr-defined]
@@ -111,6 +113,10 @@ async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
             and worker.group not in {"prepare", "saved", "watch"}
             for worker in app.workers
         )
+        main = app.screen_stack[0]
+        footers = main.query(Footer)
+        no_keys = app.screen is main and (not footers or not footers.first().children)
+        busy = busy or getattr(app, "loading", False) or no_keys
         quiet = 0 if busy else quiet + 1
         if quiet >= 3:
             return

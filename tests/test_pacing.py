@@ -76,3 +76,9 @@ def test_prepare_pauses_every_few_hundred_rows() -> None:
     corpus.prepare(pause=lambda: calls.append(1))
     # Fields and words each pause every 512 rows.
     assert len(calls) == 2 * 4
+
+
+def test_give_way_takes_a_shorter_limit_per_call() -> None:
+    pacer = Pacer(quiet=5.0, longest=5.0)
+    pacer.touch()
+    assert 0.04 <= pacer.give_way(0.05) < 0.5

@@ -27,9 +27,7 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 
-from reader.extract import blocks_from_markdown
 from reader.model import Article, Problem, Related
-from reader.widgets.blocks import chunk_content
 from reader.widgets.scrollbar import ThumbScrollBarMixin
 
 BODY_CHUNK = 12_000
@@ -80,6 +78,10 @@ def safe_link(href: str) -> bool:
 
 def body_content(markdown: str, base_url: str = "") -> Content:
     """A Markdown body as `Content` (its text never read as markup)."""
+    # The parser loads with the first body, after the first screen.
+    from reader.extract import blocks_from_markdown
+    from reader.widgets.blocks import chunk_content
+
     return chunk_content(blocks_from_markdown(markdown, base_url))
 
 
