@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from reader import timings
@@ -61,6 +61,7 @@ from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
+from reader.widgets.status_line import StatusLine
 from reader.widgets.topic_tree import TopicTree
 
 if TYPE_CHECKING:
@@ -229,10 +230,7 @@ class NewsdeskApp(App[None]):
                 yield Static(id="list-header")
                 yield ArticleList(self.rows, id="articles")
             yield DetailView(id="detail")
-        with Horizontal(id="status-bar"):
-            yield Static(id="status")
-            yield Static(id="last-action")
-            yield ProgressBar(id="load-progress", show_eta=False, show_percentage=True)
+        yield StatusLine(id="status-bar")
         # The Footer comes once the first articles are on screen: building
         # its keys (again on each change of focus while the screen starts)
         # costs more than the rest of the first screen.
@@ -1119,11 +1117,10 @@ class NewsdeskApp(App[None]):
 
     def _set_last_action(self, message: str | None) -> None:
         self.last_action = message
-        self.main.query_one("#last-action", Static).update(Text(message or "", style="italic"))
+        self.main.query_one(StatusLine).show_action(message)
 
     def _update_status(self) -> None:
-        status = self.main.query_one("#status", Static)
-        bar = self.main.query_one("#load-progress", ProgressBar)
+        status = self.main.query_one(StatusLine)
         view = self.articles.view
         text = Text()
         if self.loading:
@@ -1135,17 +1132,17 @@ class NewsdeskApp(App[None]):
                 rate = progress.parsed / elapsed
                 if progress.scanning:
                     text.append(f"Reading… {progress.parsed:,} of {progress.found:,}+ files")
-                    bar.update(total=None)
+                    status.show_progress(progress.parsed, None)
                 else:
                     left = (progress.found - progress.parsed) / rate if rate else 0
                     text.append(
                         f"Reading… {progress.parsed:,} of {progress.found:,}"
                         f" · {rate:,.0f}/s · {left:,.0f} s left"
                     )
-                    bar.update(total=max(progress.found, 1), progress=progress.parsed)
+                    status.show_progress(progress.parsed, max(progress.found, 1))
             text.append("  │  ", style="dim")
         else:
-            bar.display = False
+            status.hide_progress()
             if self.problems:
                 count = len(self.problems)
                 text.append(f"{count:,} problem{'s' if count != 1 else ''}", style="red")
@@ -1162,7 +1159,7 @@ class NewsdeskApp(App[None]):
             text.append(" · " + view_progress(self.rows, view, self.flags).describe())
         if self.selected:
             text.append(f" · {len(self.selected):,} selected", style="bold")
-        status.update(text)
+        status.show_status(text)
 
     def _facet_title(self) -> str:
         facet = self.facet

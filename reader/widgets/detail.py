@@ -176,6 +176,7 @@ class DetailView(ThumbScrollBarMixin, ScrollView, can_focus=True):
     DetailView {
         overflow-x: hidden;
         overflow-y: scroll;
+        scrollbar-size-vertical: 1;
         background: $background;
     }
     DetailView > .detail--related-cursor {
