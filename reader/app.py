@@ -268,6 +268,8 @@ class NewsdeskApp(App[None]):
         self.pacer.stop()
 
     def _mount_footer(self) -> None:
+        if not self.screen_stack:  # the app has closed
+            return
         main = self.main
         if not main.query(Footer):
             # A Footer shows keys once told the bindings changed.
