@@ -8,6 +8,7 @@ and post messages back.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 import time
@@ -66,6 +67,10 @@ from reader.widgets.topic_tree import TopicTree
 
 if TYPE_CHECKING:
     from reader.fulltext import FullText
+
+class Cancelled(Exception):
+    """A worker was told to stop."""
+
 
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
@@ -636,7 +641,16 @@ class NewsdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare_corpus(self) -> None:
         """Build the query indexes now, so the first search is as quick as the rest."""
-        self.corpus.prepare(pause=self.pacer.give_way)
+        worker = get_current_worker()
+
+        def pause() -> None:
+            # Quitting must not wait for seconds of index building.
+            if worker.is_cancelled:
+                raise Cancelled
+            self.pacer.give_way()
+
+        with contextlib.suppress(Cancelled):
+            self.corpus.prepare(pause=pause)
 
     # -- views ----------------------------------------------------------------
 

@@ -1269,7 +1269,8 @@ class Corpus:
         """Build every index now (in a worker) rather than on first query.
 
         `pause` is called every few hundred rows: a worker can wait there
-        while the screen needs the interpreter (see `reader.pacing`).
+        while the screen needs the interpreter (see `reader.pacing`), or
+        raise to stop; what was built by then is kept and not built again.
         """
         with self._lock:
             self._build_fields(pause)
@@ -1287,6 +1288,7 @@ class Corpus:
         categories, types = self._categories, self._types
         for i in range(self._fields_built, self._n):
             if pause is not None and not i & PAUSE_EVERY:
+                self._fields_built = i  # what is built stays if pause() raises
                 pause()
             r = rows[i]
             for t in set(r.topics):
@@ -1305,6 +1307,7 @@ class Corpus:
         rows = self.rows
         for i in range(self._words_built, self._n):
             if pause is not None and not i & PAUSE_EVERY:
+                self._words_built = i  # what is built stays if pause() raises
                 pause()
             r = rows[i]
             title = words(r.title)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from reader.model import Row
 from reader.pacing import Pacer
 from reader.query import Corpus
@@ -82,3 +84,47 @@ def test_give_way_takes_a_shorter_limit_per_call() -> None:
     pacer = Pacer(quiet=5.0, longest=5.0)
     pacer.touch()
     assert 0.04 <= pacer.give_way(0.05) < 0.5
+
+
+@pytest.mark.parametrize("stop_at", [4, 9])  # in the fields, in the words
+def test_prepare_stopped_midway_keeps_what_it_built_and_finishes_later(stop_at: int) -> None:
+    rows = [
+        Row(
+            f"{i}.txt",
+            f"Title {i} word{i % 7}",
+            "P",
+            "p.example",
+            1.7e9 + i,
+            50,
+            0,
+            ("AI",),
+            "news",
+            "article",
+            "",
+            "",
+            False,
+            0,
+        )
+        for i in range(3_000)
+    ]
+    whole = Corpus(rows)
+    whole.prepare()
+    calls = 0
+
+    def stop_at_the_fifth() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == stop_at:
+            raise RuntimeError("stop")
+
+    corpus = Corpus(rows)
+    with pytest.raises(RuntimeError):
+        corpus.prepare(pause=stop_at_the_fifth)
+    corpus.prepare()
+    # Nothing was built twice: every word lists each row once, as when built in one go.
+    assert corpus._postings.keys() == whole._postings.keys()
+    assert all(list(corpus._postings[w]) == list(whole._postings[w]) for w in whole._postings)
+    assert corpus._texts == whole._texts
+    for name in ("_topics", "_providers"):
+        built, expected = getattr(corpus, name), getattr(whole, name)
+        assert {k: list(v) for k, v in built.items()} == {k: list(v) for k, v in expected.items()}

@@ -7,10 +7,14 @@ from pathlib import Path
 import pytest
 
 from reader.store import (
+    SAMPLE_STORE,
+    FileEntry,
     ParseError,
     StoreError,
     check_store,
     load_store,
+    parse_bytes,
+    parse_row_bytes,
     parse_text,
     read_article,
     scan,
@@ -175,3 +179,67 @@ def test_bom_and_body_are_read() -> None:
     article = parse_text("\ufeff" + article_text(body="# Heading\n\nText."), "a.md")
     assert article.body == "# Heading\n\nText."
     assert article.to_row().has_body
+
+
+ROW_CASES = {
+    "plain": article_text("Plain", body="Some text."),
+    "no body": article_text("No body"),
+    "white body": article_text("White", body="  \n\n \t \n"),
+    "escape body": article_text("Escapes", body="\x1b[2J\x1b]0;title\x07\x1b[31m"),
+    "long body": article_text("Long", body="\x1b[2J" * 10 + "word " * 2_000),
+    "related": article_text(
+        "Related",
+        extra='related:\n  - title: "One"\n    webUrl: "https://one.example/a"\n  - "not a dict"\n'
+        "  - title: Two",
+    ),
+    "related not a list": article_text("Odd", extra="related: 5"),
+    "strings": article_text("Strings", quality='"71"', topics="Solo", date="2026-03-14"),
+    "hostile": article_text("[@click=app.quit]x[/] \x1b[2J", body="[/]"),
+    "python tag in related": article_text(
+        "Tagged", extra='related:\n  - !!python/object/apply:os.system ["true"]'
+    ),
+    "python tag in an unknown field": article_text(
+        "Tagged", extra="other: !!python/name:os.system"
+    ),
+    "anchors and merge keys": article_text(
+        "Merged",
+        extra="base: &base\n  name: Anchored Post\nprovider:\n  <<: *base\n  domain: a.example\n"
+        "related:\n  - *base\n  - *base",
+    ),
+    "duplicate keys": "---\ntitle: First\ntitle: Second\nquality: 1\nquality: 2\n---\n",
+    "a list, not fields": "---\n- a\n- b\n---\n",
+    "empty front matter": "---\n---\nbody\n",
+    "tagged map": "---\n!!map\ntitle: Tagged map\n---\n",
+    "bad date elsewhere": article_text(
+        "Dated", extra="related:\n  - title: x\n    when: 2020-01-01"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROW_CASES))
+def test_a_row_read_alone_is_the_row_of_the_article(name: str) -> None:
+    data = ROW_CASES[name].encode()
+    entry = FileEntry(f"{name}.txt", 123, len(data))
+    try:
+        article = parse_bytes(data, entry.path)
+    except ParseError as error:
+        with pytest.raises(ParseError) as row_error:
+            parse_row_bytes(data, entry)
+        assert str(row_error.value).split(":")[0] == str(error).split(":")[0]
+        return
+    article.mtime_ns, article.size = entry.mtime_ns, entry.size
+    assert parse_row_bytes(data, entry) == article.to_row()
+
+
+def test_rows_of_the_sample_stores_match_their_articles() -> None:
+    for root in (SAMPLE_STORE, SHARED_SAMPLE):
+        for entry in scan(root, []):
+            data = (root / entry.path).read_bytes()
+            try:
+                article = parse_bytes(data, entry.path)
+            except ParseError:
+                with pytest.raises(ParseError):
+                    parse_row_bytes(data, entry)
+                continue
+            article.mtime_ns, article.size = entry.mtime_ns, entry.size
+            assert parse_row_bytes(data, entry) == article.to_row(), entry.path
