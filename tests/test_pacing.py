@@ -12,6 +12,28 @@ from reader.pacing import Pacer
 from reader.query import Corpus
 
 
+def make_rows(count: int) -> list[Row]:
+    return [
+        Row(
+            f"{i}.txt",
+            f"Title {i} word{i % 7}",
+            "P",
+            "p.example",
+            1.7e9 + i,
+            50,
+            0,
+            ("AI",),
+            "news",
+            "article",
+            "",
+            "",
+            False,
+            0,
+        )
+        for i in range(count)
+    ]
+
+
 def test_give_way_returns_at_once_when_no_key_came() -> None:
     pacer = Pacer(quiet=0.2)
     start = time.monotonic()
@@ -54,25 +76,7 @@ def test_stop_ends_a_wait() -> None:
 
 
 def test_prepare_pauses_every_few_hundred_rows() -> None:
-    rows = [
-        Row(
-            f"{i}.txt",
-            f"Title {i}",
-            "P",
-            "p.example",
-            1.7e9 + i,
-            50,
-            0,
-            ("AI",),
-            "news",
-            "article",
-            "",
-            "",
-            False,
-            0,
-        )
-        for i in range(2_000)
-    ]
+    rows = make_rows(2_000)
     corpus = Corpus(rows)
     calls: list[int] = []
     corpus.prepare(pause=lambda: calls.append(1))
@@ -88,25 +92,7 @@ def test_give_way_takes_a_shorter_limit_per_call() -> None:
 
 @pytest.mark.parametrize("stop_at", [4, 9])  # in the fields, in the words
 def test_prepare_stopped_midway_keeps_what_it_built_and_finishes_later(stop_at: int) -> None:
-    rows = [
-        Row(
-            f"{i}.txt",
-            f"Title {i} word{i % 7}",
-            "P",
-            "p.example",
-            1.7e9 + i,
-            50,
-            0,
-            ("AI",),
-            "news",
-            "article",
-            "",
-            "",
-            False,
-            0,
-        )
-        for i in range(3_000)
-    ]
+    rows = make_rows(3_000)
     whole = Corpus(rows)
     whole.prepare()
     calls = 0
