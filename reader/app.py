@@ -68,6 +68,7 @@ from reader.widgets.topic_tree import TopicTree
 if TYPE_CHECKING:
     from reader.fulltext import FullText
 
+
 class Cancelled(Exception):
     """A worker was told to stop."""
 

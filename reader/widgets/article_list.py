@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.model import Row
-from reader.widgets.scrollbar import ThumbScrollBarMixin
+from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
@@ -77,7 +77,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
 
 
-class ArticleList(ThumbScrollBarMixin, ScrollView, can_focus=True):
+class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """A scrolling list of articles with a cursor."""
 
     BINDINGS = [
@@ -106,6 +106,7 @@ class ArticleList(ThumbScrollBarMixin, ScrollView, can_focus=True):
     ArticleList {
         background: $surface;
         overflow-x: hidden;
+        overflow-y: scroll;
     }
     ArticleList > .article-list--cursor {
         background: $block-cursor-blurred-background;

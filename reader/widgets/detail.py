@@ -28,7 +28,7 @@ from textual.style import Style
 from textual.visual import Visual
 
 from reader.model import Article, Problem, Related
-from reader.widgets.scrollbar import ThumbScrollBarMixin
+from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
 BODY_CHUNK = 12_000
 """Characters of body rendered at once: Markdown rendering is slow on
@@ -143,7 +143,7 @@ def article_header(article: Article) -> Text:
     return text
 
 
-class DetailView(ThumbScrollBarMixin, ScrollView, can_focus=True):
+class DetailView(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """One article: header, excerpt, body (in parts), related items, links.
 
     `tab` enters the related items (a cursor moves through them with `j`
@@ -477,13 +477,7 @@ class DetailView(ThumbScrollBarMixin, ScrollView, can_focus=True):
         self._wrapped = wrapped
         self._lines = lines
         self._item_lines = items
-        size = Size(width, len(lines))
-        if size != self.virtual_size:
-            # Not `self.virtual_size = size`, which lays out the whole screen:
-            # the view's own size does not change (its scroll bar is always
-            # there), so its scroll bar and limits are all that need to know.
-            self.set_reactive(DetailView.virtual_size, size)
-            self._scroll_update(size)
+        self.virtual_size = Size(width, len(lines))
 
     def on_resize(self) -> None:
         self._wrap()

@@ -15,7 +15,7 @@ from textual.widgets.tree import TreeNode
 from reader.model import Problem
 from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
-from reader.widgets.scrollbar import ThumbScrollBarMixin
+from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
 GROUPS = (("topic", "Topics"), ("provider", "Providers"), ("category", "Categories"))
 
@@ -53,7 +53,7 @@ def node_label(name: str, count: int, unread: int | None = None) -> Text:
     return label
 
 
-class TopicTree(ThumbScrollBarMixin, Tree[Facet]):
+class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
     """Facets of the store as a tree; posts `FacetSelected` on a choice."""
 
     BINDINGS = [
@@ -66,7 +66,12 @@ class TopicTree(ThumbScrollBarMixin, Tree[Facet]):
     ]
 
     DEFAULT_CSS = """
-    TopicTree { background: $surface; overflow-x: hidden; }
+    TopicTree {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+    }
     """
 
     class FacetSelected(Message):
