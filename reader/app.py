@@ -442,6 +442,9 @@ class NewsdeskApp(App[None]):
     ) -> None:
         start = len(self.rows)
         self.rows.extend(rows)
+        # Rows live for the session: out of the collector's way as they come,
+        # or a full collection walks them all mid-load (~0.2 s at 100k).
+        gc.freeze()
         by_key, path_index = self.by_key, self.path_index
         for index, row in enumerate(rows, start):
             by_key.setdefault(row.key, []).append(index)
