@@ -107,6 +107,8 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         background: $surface;
         overflow-x: hidden;
         overflow-y: scroll;
+        scrollbar-background: $surface;
+        scrollbar-background-hover: $surface;
     }
     ArticleList > .article-list--cursor {
         background: $block-cursor-blurred-background;

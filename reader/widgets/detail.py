@@ -177,6 +177,8 @@ class DetailView(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True
         overflow-x: hidden;
         overflow-y: scroll;
         scrollbar-size-vertical: 1;
+        scrollbar-background: $background;
+        scrollbar-background-hover: $background;
         background: $background;
     }
     DetailView > .detail--related-cursor {

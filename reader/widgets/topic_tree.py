@@ -71,6 +71,8 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
         overflow-x: hidden;
         overflow-y: scroll;
         scrollbar-size-vertical: 1;
+        scrollbar-background: $surface;
+        scrollbar-background-hover: $surface;
     }
     """
 
