@@ -372,3 +372,26 @@ async def test_a_bad_file_fixed_while_running_leaves_the_problems(
             assert sorted(titles(app)) == ["Fine", "Mended"]
             text = screen_text(app)
             assert "Problems" not in text and "bad.txt" not in text
+
+
+async def test_a_folded_group_shows_current_counts_when_opened(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        tree = app.query_one(TopicTree)
+        providers = tree._groups["provider"]
+        assert not providers.is_expanded and "provider" in tree._stale
+        # Its names are not kept up to date while folded...
+        assert not providers.children
+        assert "Providers 2" in screen_text(app)
+        # ...and come, counted, when it opens.
+        providers.expand()
+        await pilot.pause()
+        assert "provider" not in tree._stale
+        labels = [str(child.label) for child in providers.children]
+        assert labels == ["Harbour Post 3", "Orbit Daily 1"]
+        # Choosing a name in a folded group brings its names up to date first.
+        categories = tree._groups["category"]
+        assert not categories.children
+        tree.select_facet(Facet("category", "news"))
+        assert [str(child.label) for child in categories.children] == ["news 4"]

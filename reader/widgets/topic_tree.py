@@ -109,6 +109,9 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
         self._problems_node: TreeNode[Facet] | None = None
         self._shown: dict[int, str] = {}
         """What each node's label says now, so unchanged labels are not redrawn."""
+        self._latest: tuple[Counts, TriageCounts] | None = None
+        self._stale: set[str] = set()
+        """Folded groups whose names are behind the counts."""
         for kind, title in GROUPS:
             group = self.root.add(node_label(title, 0), data=Facet(f"group:{kind}"))
             self._groups[kind] = group
@@ -138,24 +141,40 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
             }[kind]
             self._relabel(self._triage[kind], node_label(title, count))
         self._update_tags(triage)
-        tables: dict[str, Counter[str]] = {
-            "topic": counts.topics,
-            "provider": counts.providers,
-            "category": counts.categories,
-        }
+        self._latest = (counts, triage)
         for kind, title in GROUPS:
-            table = tables[kind]
             group = self._groups[kind]
-            self._relabel(group, node_label(title, len(table)))
-            for name, count in sorted(table.items(), key=lambda item: (-item[1], item[0])):
-                facet = Facet(kind, name)
-                label = node_label(name, count, triage.unread_of(kind, name))
-                node = self._facet_nodes.get(facet)
-                if node is None:
-                    self._facet_nodes[facet] = group.add_leaf(label, data=facet)
-                else:
-                    self._relabel(node, label)
+            self._relabel(group, node_label(title, len(_table(counts, kind))))
+            # A folded group's hundreds of names wait until it is opened:
+            # while a large store loads, they would change every second.
+            if group.is_expanded:
+                self._update_group(kind)
+            else:
+                self._stale.add(kind)
         self._update_problems(problems)
+
+    def _update_group(self, kind: str) -> None:
+        self._stale.discard(kind)
+        if self._latest is None:
+            return
+        counts, triage = self._latest
+        group = self._groups[kind]
+        table = _table(counts, kind)
+        for name, count in sorted(table.items(), key=lambda item: (-item[1], item[0])):
+            facet = Facet(kind, name)
+            label = node_label(name, count, triage.unread_of(kind, name))
+            node = self._facet_nodes.get(facet)
+            if node is None:
+                self._facet_nodes[facet] = group.add_leaf(label, data=facet)
+            else:
+                self._relabel(node, label)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Facet]) -> None:
+        facet = event.node.data
+        if facet is not None and facet.kind.startswith("group:"):
+            kind = facet.kind.removeprefix("group:")
+            if kind in self._stale:
+                self._update_group(kind)
 
     def update_saved(self, items: dict[str, str], counts: dict[str, int]) -> None:
         """Show the saved searches, in the order they were saved, with counts."""
@@ -231,6 +250,8 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
             node.add_leaf(Text(path.rsplit("/", 1)[-1]), data=Facet("problem", path))
 
     def select_facet(self, facet: Facet) -> None:
+        if facet.kind in self._stale:
+            self._update_group(facet.kind)
         node = (
             self._all
             if facet == ALL
@@ -252,6 +273,10 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, Tree[Facet]):
         facet = event.node.data
         if facet is not None and not facet.kind.startswith("group:"):
             self.post_message(self.FacetSelected(facet))
+
+
+def _table(counts: Counts, kind: str) -> Counter[str]:
+    return {"topic": counts.topics, "provider": counts.providers}.get(kind, counts.categories)
 
 
 def _problems_label(count: int) -> Text:
