@@ -261,7 +261,9 @@ def _load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
             # Not a plain mapping: build it all, for the same answer and error.
             return (None if node is None else loader.construct_document(node)), 0
         loader.flatten_mapping(node)
-        known = loader.yaml_constructors
+        # Only an explicit tag (which starts with "!") can be one the safe
+        # loader refuses: without one in the text, nothing needs looking at.
+        known = loader.yaml_constructors if "!" in front else None
         meta: dict[Any, Any] = {}
         related: Any = None
         for key_node, value_node in node.value:
@@ -269,7 +271,8 @@ def _load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
             if isinstance(key, str) and key in only:
                 meta[key] = loader.construct_object(value_node, deep=True)
                 continue
-            _check_tags(value_node, known)
+            if known is not None:
+                _check_tags(value_node, known)
             if key == "related":
                 related = value_node
         n_related = 0
