@@ -277,10 +277,16 @@ class NewsdeskApp(App[None]):
         if not self.screen_stack:  # the app has closed
             return
         main = self.main
-        if not main.query(Footer):
-            # A Footer shows keys once told the bindings changed.
-            main.mount(Footer())
-            self.call_after_refresh(self.refresh_bindings)
+        if main.query(Footer):
+            return
+        if self.pacer.busy():
+            # Building the Footer holds the screen for ~0.1 s: not while
+            # keys are coming in.
+            self.set_timer(self.pacer.quiet, self._mount_footer)
+            return
+        # A Footer shows keys once told the bindings changed.
+        main.mount(Footer())
+        self.call_after_refresh(self.refresh_bindings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Triage keys act on the list: not while a prompt or help is open.

@@ -395,3 +395,18 @@ async def test_a_folded_group_shows_current_counts_when_opened(make_store: Store
         assert not categories.children
         tree.select_facet(Facet("category", "news"))
         assert [str(child.label) for child in categories.children] == ["news 4"]
+
+
+async def test_the_footer_comes_at_the_first_pause_in_the_keys(make_store: StoreMaker) -> None:
+    from textual.widgets import Footer
+
+    app = NewsdeskApp(three_topic_store(make_store))
+    app.pacer.touch()
+    async with app.run_test(size=(140, 40)) as pilot:
+        # Keys keep coming: the articles show, the Footer (~0.1 s to build) waits.
+        for _ in range(20):
+            app.pacer.touch()
+            await pilot.pause(0.05)
+        assert app.rows and not app.main.query(Footer)
+        await wait_loaded(pilot)
+        assert app.main.query(Footer).first().children
