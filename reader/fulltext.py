@@ -22,7 +22,8 @@ import sqlite3
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
@@ -103,62 +104,55 @@ class FullText:
         An empty body removes the path: there is nothing to find in it.
         """
         n = 0
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for path, text in docs:
-                    n += 1
-                    old = db.execute("SELECT id FROM doc WHERE path=?", (path,)).fetchone()
-                    if old is not None:
-                        db.execute("DELETE FROM fts WHERE rowid=?", old)
-                        if not text.strip():
-                            db.execute("DELETE FROM doc WHERE id=?", old)
-                            continue
-                        db.execute("INSERT INTO fts(rowid, body) VALUES (?, ?)", (old[0], text))
-                    elif text.strip():
-                        cur = db.execute("INSERT INTO doc(path) VALUES (?)", (path,))
-                        db.execute(
-                            "INSERT INTO fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, text)
-                        )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            finally:
-                self._changed()
+        with self._writing() as db:
+            for path, text in docs:
+                n += 1
+                old = db.execute("SELECT id FROM doc WHERE path=?", (path,)).fetchone()
+                if old is not None:
+                    db.execute("DELETE FROM fts WHERE rowid=?", old)
+                    if not text.strip():
+                        db.execute("DELETE FROM doc WHERE id=?", old)
+                        continue
+                    db.execute("INSERT INTO fts(rowid, body) VALUES (?, ?)", (old[0], text))
+                elif text.strip():
+                    cur = db.execute("INSERT INTO doc(path) VALUES (?)", (path,))
+                    db.execute("INSERT INTO fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, text))
         return n
 
     def remove(self, paths: Iterable[str]) -> int:
         """Forget the bodies of `paths`; returns how many were indexed."""
         n = 0
+        with self._writing() as db:
+            for path in paths:
+                old = db.execute("SELECT id FROM doc WHERE path=?", (path,)).fetchone()
+                if old is None:
+                    continue
+                db.execute("DELETE FROM fts WHERE rowid=?", old)
+                db.execute("DELETE FROM doc WHERE id=?", old)
+                n += 1
+        return n
+
+    def clear(self) -> None:
+        """Forget every body."""
+        with self._writing() as db:
+            db.execute("DELETE FROM fts")
+            db.execute("DELETE FROM doc")
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the lock: committed, or rolled back
+        when anything goes wrong; cached searches are dropped either way."""
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                for path in paths:
-                    old = db.execute("SELECT id FROM doc WHERE path=?", (path,)).fetchone()
-                    if old is None:
-                        continue
-                    db.execute("DELETE FROM fts WHERE rowid=?", old)
-                    db.execute("DELETE FROM doc WHERE id=?", old)
-                    n += 1
+                yield db
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             finally:
                 self._changed()
-        return n
-
-    def clear(self) -> None:
-        """Forget every body."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM fts")
-            self._db.execute("DELETE FROM doc")
-            self._db.execute("COMMIT")
-            self._changed()
 
     def optimize(self) -> None:
         """Merge the index's segments: worth it after a bulk load."""
