@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,6 +96,34 @@ def screen_text(app: object) -> str:
     """The characters on the app's screen right now, one line per row."""
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return "\n".join(strip.text for strip in strips)
+
+
+def held_after(events: Iterable[object], held: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a consumer of loader events holds after applying `events` (to
+    `held`, else to nothing), by path: rows and problems. A path appears at
+    most once in a batch."""
+    from reader.loader import Batch, Removed
+
+    held = {} if held is None else held
+    for event in events:
+        if isinstance(event, Batch):
+            items = (*event.rows, *event.problems)
+            paths = [item.path for item in items]
+            assert len(paths) == len(set(paths)), "a path appears once in a batch"
+            for item in items:
+                held[item.path] = item
+        elif isinstance(event, Removed):
+            for path in event.paths:
+                held.pop(path, None)
+    return held
+
+
+def held_in(root: Path) -> dict[str, Any]:
+    """What the store at `root` holds, read in full, by path."""
+    from reader.store import load_store
+
+    result = load_store(root)
+    return {item.path: item for item in (*result.rows, *result.problems)}
 
 
 async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:

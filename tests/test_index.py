@@ -18,7 +18,7 @@ from reader.index import (
 from reader.loader import Batch, Progress, Removed, stream_store
 from reader.model import Problem, Row
 from reader.store import check_store, load_store
-from tests.conftest import StoreMaker, article_text
+from tests.conftest import StoreMaker, article_text, held_after
 
 
 def make_row(path: str = "a.txt", **fields: object) -> Row:
@@ -290,7 +290,7 @@ def test_a_damaged_page_found_while_loading_means_a_full_parse(
         events = list(stream_store(root, index=index))
         notices = [e.message for e in events if not isinstance(e, (Batch, Progress, Removed))]
         assert notices and "damaged" in notices[-1]
-        held = apply(events)
+        held = held_after(events)
         assert set(held) == set(files)
         assert all(isinstance(value, Row) for value in held.values())
     with StoreIndex(root, index_path) as index:
@@ -298,19 +298,6 @@ def test_a_damaged_page_found_while_loading_means_a_full_parse(
 
 
 # -- loading through the index --------------------------------------------------------
-
-
-def apply(events: list[object]) -> dict[str, Row | Problem]:
-    """What a consumer holds after applying `events`, by path."""
-    held: dict[str, Row | Problem] = {}
-    for event in events:
-        if isinstance(event, Batch):
-            for item in (*event.rows, *event.problems):
-                held[item.path] = item
-        elif isinstance(event, Removed):
-            for path in event.paths:
-                held.pop(path, None)
-    return held
 
 
 def last_progress(events: list[object]) -> Progress:
@@ -345,7 +332,7 @@ def test_an_interrupted_cold_load_resumes(
     progress = last_progress(events)
     assert progress.indexed == indexed
     assert progress.found == progress.parsed == 201 - indexed
-    held = apply(events)
+    held = held_after(events)
     assert len(held) == 201 and isinstance(held["d0/bad.txt"], Problem)
     # Nothing delivered twice: the index rows and the parsed ones are apart.
     delivered = [i.path for e in events if isinstance(e, Batch) for i in (*e.rows, *e.problems)]
@@ -389,7 +376,7 @@ def test_reconcile_finds_added_changed_and_removed_files(
     assert progress.found == progress.parsed == 4  # change, added, breaks, heals
     [removed] = [e for e in events if isinstance(e, Removed)]
     assert removed.paths == ["gone.txt"]
-    held = apply(events)
+    held = held_after(events)
     assert {path: getattr(v, "title", None) or v.reason for path, v in held.items()} == {
         "keep.txt": "Kept",
         "change.txt": "After, and longer",
@@ -403,7 +390,7 @@ def test_reconcile_finds_added_changed_and_removed_files(
         again = list(stream_store(root, index=index))
     assert last_progress(again).found == 0
     assert not [e for e in again if isinstance(e, Removed)]
-    assert apply(again) == held
+    assert held_after(again) == held
 
 
 def test_same_mtime_but_another_size_counts_as_changed(
@@ -420,7 +407,7 @@ def test_same_mtime_but_another_size_counts_as_changed(
     with StoreIndex(root, index_path) as index:
         events = list(stream_store(root, index=index))
     assert last_progress(events).found == 1
-    assert apply(events)["a.txt"].title == "Much longer title"  # type: ignore[union-attr]
+    assert held_after(events)["a.txt"].title == "Much longer title"  # type: ignore[union-attr]
 
 
 def test_same_size_but_another_mtime_counts_as_changed(
@@ -436,7 +423,7 @@ def test_same_size_but_another_mtime_counts_as_changed(
     assert path.stat().st_size == before.st_size
     with StoreIndex(root, index_path) as index:
         events = list(stream_store(root, index=index))
-    assert apply(events)["a.txt"].title == "Title B"  # type: ignore[union-attr]
+    assert held_after(events)["a.txt"].title == "Title B"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -462,7 +449,7 @@ def test_rows_naming_missing_labels_mean_a_damaged_index(
         events = list(stream_store(root, index=index))
     notices = [e.message for e in events if not isinstance(e, (Batch, Progress, Removed))]
     assert len(notices) == 1 and "damaged" in notices[0]
-    assert apply(events) == {item.path: item for item in load_store(root).rows}
+    assert held_after(events) == {item.path: item for item in load_store(root).rows}
 
 
 def test_the_columns_follow_the_row_fields() -> None:

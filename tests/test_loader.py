@@ -22,30 +22,10 @@ import reader.loader as loader
 from reader.index import StoreIndex, default_index_path
 from reader.loader import Batch, Changes, Event, Notice, Progress, Removed, stream_store
 from reader.model import Problem, Row
-from reader.store import check_store, load_store
-from tests.conftest import REPO, StoreMaker, article_text
+from reader.store import check_store
+from tests.conftest import REPO, StoreMaker, article_text, held_after, held_in
 
 Held = dict[str, Row | Problem]
-
-
-def apply(events: list[object]) -> Held:
-    """What a consumer holds after applying `events`, by path."""
-    held: Held = {}
-    for event in events:
-        if isinstance(event, Batch):
-            paths = [item.path for item in (*event.rows, *event.problems)]
-            assert len(paths) == len(set(paths)), "a path appears once in a batch"
-            for item in (*event.rows, *event.problems):
-                held[item.path] = item
-        elif isinstance(event, Removed):
-            for path in event.paths:
-                held.pop(path, None)
-    return held
-
-
-def expected(root: Path) -> Held:
-    result = load_store(root)
-    return {item.path: item for item in (*result.rows, *result.problems)}
 
 
 def progress_of(events: list[object]) -> Progress:
@@ -103,7 +83,7 @@ def test_without_an_index_only_batches_and_progress(make_store: StoreMaker) -> N
     root = dated_store(make_store, 30, bad=1)
     events = list(stream_store(root))
     assert {type(e) for e in events} == {Batch, Progress}
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
     progress = progress_of(events)
     assert (progress.found, progress.parsed, progress.scanning) == (31, 31, False)
     assert progress.indexed == 0 and progress.checked == 31
@@ -120,7 +100,7 @@ def test_cold_then_warm(
     assert not [e for e in cold if isinstance(e, (Removed, Notice))]
     progress = progress_of(cold)
     assert (progress.indexed, progress.found, progress.parsed) == (0, 122, 122)
-    assert apply(cold) == expected(root)
+    assert held_after(cold) == held_in(root)
     # Parsed batches carry each file once.
     assert sum(len(e.rows) + len(e.problems) for e in cold if isinstance(e, Batch)) == 122
     # Rows share their repeated strings, those parsed in helpers too.
@@ -134,7 +114,7 @@ def test_cold_then_warm(
     first = warm[0]
     assert isinstance(first, Batch) and len(first.rows) == loader.FIRST_BATCH
     newest = sorted(
-        (r for r in apply(cold).values() if isinstance(r, Row)),
+        (r for r in held_after(cold).values() if isinstance(r, Row)),
         key=lambda r: r.published or 0,
         reverse=True,
     )
@@ -150,7 +130,7 @@ def test_cold_then_warm(
         0,
     )
     assert not [e for e in warm if isinstance(e, (Removed, Notice))]
-    assert apply(warm) == apply(cold)
+    assert held_after(warm) == held_after(cold)
 
 
 def test_warm_start_parses_many_changes_in_the_pool(
@@ -172,7 +152,7 @@ def test_warm_start_parses_many_changes_in_the_pool(
     assert progress.found == progress.parsed == 100
     [removed] = [e for e in events if isinstance(e, Removed)]
     assert len(removed.paths) == 10
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
 
 
 def test_a_rebuilt_index_says_so_first(make_store: StoreMaker, tmp_path: Path) -> None:
@@ -183,7 +163,7 @@ def test_a_rebuilt_index_says_so_first(make_store: StoreMaker, tmp_path: Path) -
     with StoreIndex(root) as index:
         events = list(stream_store(root, index=index))
     assert isinstance(events[0], Notice) and "rebuilt" in events[0].message
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
 
 
 def test_an_index_that_cannot_be_written_is_dropped_with_a_notice(
@@ -195,7 +175,7 @@ def test_an_index_that_cannot_be_written_is_dropped_with_a_notice(
         events = list(stream_store(root, index=index))
     notices = [e for e in events if isinstance(e, Notice)]
     assert len(notices) == 1 and "could not be written" in notices[0].message
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
 
 
 def test_cancelling_a_warm_start_stops_quietly(make_store: StoreMaker, tmp_path: Path) -> None:
@@ -260,7 +240,7 @@ def test_a_killed_cold_load_keeps_what_it_indexed(make_store: StoreMaker, tmp_pa
         events = list(stream_store(root, index=index))
     progress = progress_of(events)
     assert progress.indexed == indexed and progress.found == 400 - indexed
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
 
 
 def test_a_broken_pool_falls_back_to_parsing_here(
@@ -279,7 +259,7 @@ def test_a_broken_pool_falls_back_to_parsing_here(
     with StoreIndex(root, tmp_path / "index.sqlite3") as index:
         events = list(stream_store(root, index=index))
         assert index.count() == 201
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)
 
 
 def test_changes_fold_events_with_the_latest_word_on_each_path() -> None:
@@ -311,7 +291,7 @@ def test_changes_fold_events_with_the_latest_word_on_each_path() -> None:
             folded[path] = item
     stepwise = dict(before)
     for event in events:
-        stepwise = {**stepwise, **apply([event])} if isinstance(event, Batch) else stepwise
+        stepwise = {**stepwise, **held_after([event])} if isinstance(event, Batch) else stepwise
         if isinstance(event, Removed):
             for path in event.paths:
                 stepwise.pop(path, None)
@@ -359,4 +339,4 @@ def test_a_walk_helper_that_cannot_be_trusted_means_a_walk_here(
         events = list(stream_store(root, index=index))
     progress = progress_of(events)
     assert (progress.checked, progress.found) == (41, 1)
-    assert apply(events) == expected(root)
+    assert held_after(events) == held_in(root)

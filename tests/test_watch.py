@@ -12,28 +12,9 @@ import pytest
 
 from reader.index import StoreIndex
 from reader.loader import Batch, Notice, Removed, stream_store
-from reader.model import Problem, Row
-from reader.store import check_store, load_store
+from reader.store import check_store
 from reader.watch import StoreWatcher
-from tests.conftest import StoreMaker, article_text
-
-Held = dict[str, Row | Problem]
-
-
-def apply(held: Held, events: list[object]) -> Held:
-    for event in events:
-        if isinstance(event, Batch):
-            for item in (*event.rows, *event.problems):
-                held[item.path] = item
-        elif isinstance(event, Removed):
-            for path in event.paths:
-                held.pop(path, None)
-    return held
-
-
-def expected(root: Path) -> Held:
-    result = load_store(root)
-    return {item.path: item for item in (*result.rows, *result.problems)}
+from tests.conftest import StoreMaker, article_text, held_after, held_in
 
 
 def age_folders(root: Path, seconds: float = 3600) -> None:
@@ -50,12 +31,12 @@ class Live:
         self.root = root
         self.index = StoreIndex(root, index_path)
         since = time.time()
-        self.held = apply({}, list(stream_store(root, index=self.index)))
+        self.held = held_after(list(stream_store(root, index=self.index)))
         self.watcher = StoreWatcher(root, self.index, since=since, **options)  # type: ignore[arg-type]
 
     def poll(self) -> list[object]:
         events: list[object] = list(self.watcher.poll())
-        apply(self.held, events)
+        held_after(events, self.held)
         return events
 
     def close(self) -> None:
@@ -84,7 +65,7 @@ def live(make_store: StoreMaker, tmp_path: Path) -> Live:
 def test_nothing_changed_nothing_reported(live: Live) -> None:
     assert live.poll() == []
     assert live.poll() == []
-    assert live.held == expected(live.root)
+    assert live.held == held_in(live.root)
 
 
 def test_added_changed_and_removed_files(live: Live) -> None:
@@ -99,11 +80,11 @@ def test_added_changed_and_removed_files(live: Live) -> None:
     assert removed.paths == ["2026/01/b.txt"]
     batch_paths = {i.path for e in events if isinstance(e, Batch) for i in (*e.rows, *e.problems)}
     assert batch_paths == {"2026/01/new.txt", "2026/02/c.txt", "bad.txt", "top.md"}
-    assert live.held == expected(root)
+    assert live.held == held_in(root)
     assert live.poll() == []
     # The index followed: a fresh start finds nothing to parse.
     events = list(stream_store(root, index=live.index))
-    assert apply({}, events) == live.held
+    assert held_after(events) == live.held
 
 
 def test_new_nested_folders_are_read_in_full(live: Live) -> None:
@@ -119,7 +100,7 @@ def test_new_nested_folders_are_read_in_full(live: Live) -> None:
         "2027/03/01-08/x.txt",
         "2027/y.md",
     }
-    assert live.held == expected(live.root)
+    assert live.held == held_in(live.root)
 
 
 def test_removed_and_renamed_folders(live: Live) -> None:
@@ -132,7 +113,7 @@ def test_removed_and_renamed_folders(live: Live) -> None:
         "2026/first/a.txt",
         "2026/first/b.txt",
     }
-    assert live.held == expected(live.root)
+    assert live.held == held_in(live.root)
     assert live.poll() == []
 
 
@@ -154,7 +135,7 @@ def test_a_file_rewritten_in_place_is_found_by_the_sweep(
         assert [r.title for e in found if isinstance(e, Batch) for r in e.rows] == [
             "Article 4, edited in place"
         ]
-        assert live.held == expected(root)
+        assert live.held == held_in(root)
     finally:
         live.close()
 
@@ -183,12 +164,12 @@ def test_changes_made_during_the_load_are_found_at_the_first_check(
     index = StoreIndex(root, tmp_path / "index.sqlite3")
     try:
         since = time.time()
-        held = apply({}, list(stream_store(root, index=index)))
+        held = held_after(list(stream_store(root, index=index)))
         # Written after the walk passed, before the watcher started.
         (root / "d" / "late.txt").write_text(article_text("Late"), encoding="utf-8")
         watcher = StoreWatcher(root, index, since=since, sweep=0)
-        apply(held, list(watcher.poll()))
-        assert held == expected(root)
+        held_after(list(watcher.poll()), held)
+        assert held == held_in(root)
     finally:
         index.close()
 
@@ -239,6 +220,6 @@ def test_a_link_loop_is_entered_once(make_store: StoreMaker, tmp_path: Path) -> 
         (root / "d" / "b.txt").write_text(article_text("B"), encoding="utf-8")
         events = live.poll()
         assert [r.path for e in events if isinstance(e, Batch) for r in e.rows] == ["d/b.txt"]
-        assert live.held == expected(root)
+        assert live.held == held_in(root)
     finally:
         live.close()
