@@ -11,6 +11,7 @@ user understands; nothing here raises for a bad file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -201,8 +202,9 @@ def parse_row_bytes(data: bytes, entry: FileEntry) -> Row:
     `ParseError`.
     """
     front, body = _split(_decode(data))
-    meta, n_related = _load(front, _ROW_FIELDS)
-    return _build_row(meta, body, entry, n_related)
+    with _bad_yaml():
+        meta, n_related = _load_some(front, _ROW_FIELDS)
+    return _build_row(_fields(meta), body, entry, n_related)
 
 
 _ROW_FIELDS = frozenset(
@@ -214,8 +216,9 @@ _ROW_FIELDS = frozenset(
 def _front_matter(text: str) -> tuple[dict[Any, Any], str]:
     """The front matter's fields and the body; raises `ParseError`."""
     front, body = _split(text)
-    meta, _ = _load(front)
-    return meta, body
+    with _bad_yaml():
+        meta = yaml.load(front, Loader=_Loader)
+    return _fields(meta), body
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -228,29 +231,24 @@ def _split(text: str) -> tuple[str, str]:
         raise ParseError("front matter is not closed by a '---' line") from None
 
 
-def _load(front: str, only: frozenset[str] | None = None) -> tuple[dict[Any, Any], int]:
-    """The front matter's fields (`only` those, when given) and the number of
-    related items; raises `ParseError`."""
+@contextlib.contextmanager
+def _bad_yaml() -> Iterator[None]:
+    """YAML that cannot be read becomes a `ParseError` that says why."""
     try:
-        if only is None:
-            meta = yaml.load(front, Loader=_Loader)
-            n_related = _count_related(meta)
-        else:
-            meta, n_related = _load_some(front, only)
+        yield
     except yaml.YAMLError as error:
         raise ParseError(f"bad YAML: {_yaml_reason(error)}") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
         raise ParseError(f"bad YAML: {error}") from None
+
+
+def _fields(meta: Any) -> dict[Any, Any]:
+    """The front matter as a set of fields; raises `ParseError` when it is not one."""
     if meta is None:
         raise ParseError("empty front matter")
     if not isinstance(meta, dict):
         raise ParseError(f"front matter is a {_kind(meta)}, not a set of fields")
-    return meta, n_related
-
-
-def _count_related(meta: Any) -> int:
-    related = meta.get("related") if isinstance(meta, dict) else None
-    return sum(isinstance(item, dict) for item in related) if isinstance(related, list) else 0
+    return meta
 
 
 def _load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
