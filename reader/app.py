@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -206,6 +207,9 @@ class NewsdeskApp(App[None]):
         self.corpus = Corpus()
         self.pacer = Pacer()
         """Background work waits on it while keys come in."""
+        self._searching = 0
+        """Queries at work on the corpus (they need its indexes built)."""
+        self._searches_lock = threading.Lock()
         self.saved = SavedSearches()
         self.saved_counts: dict[str, int] = {}
         self.query: Query | None = None
@@ -648,6 +652,17 @@ class NewsdeskApp(App[None]):
             if replacement is not None:
                 self.call_after_refresh(articles.move_to_row, replacement)
 
+    @contextlib.contextmanager
+    def _search(self) -> Iterator[None]:
+        """Marks a query at work (in any thread) on the corpus."""
+        with self._searches_lock:
+            self._searching += 1
+        try:
+            yield
+        finally:
+            with self._searches_lock:
+                self._searching -= 1
+
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare_corpus(self) -> None:
         """Build the query indexes now, so the first search is as quick as the rest."""
@@ -657,7 +672,9 @@ class NewsdeskApp(App[None]):
             # Quitting must not wait for seconds of index building.
             if worker.is_cancelled:
                 raise Cancelled
-            self.pacer.give_way()
+            # A search waits for these indexes: no pause while one does (the
+            # keys typing it would otherwise hold it up).
+            self.pacer.give_way(until=lambda: self._searching > 0)
 
         with contextlib.suppress(Cancelled):
             self.corpus.prepare(pause=pause)
@@ -685,7 +702,8 @@ class NewsdeskApp(App[None]):
         if generation != self._query_generation:
             return
         try:
-            view = query.evaluate(self.corpus, context)
+            with self._search():
+                view = query.evaluate(self.corpus, context)
         except QueryError as error:
             self.call_from_thread(self._query_failed, query.source, error)
             return
@@ -827,7 +845,8 @@ class NewsdeskApp(App[None]):
         counts: dict[str, int] = {}
         for name, text in items.items():
             try:
-                counts[name] = parse(text).count(self.corpus, context)
+                with self._search():
+                    counts[name] = parse(text).count(self.corpus, context)
             except QueryError:
                 counts[name] = 0
         if not get_current_worker().is_cancelled:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 QUIET = 0.25
 """Seconds without a key before background work goes on."""
@@ -38,14 +39,17 @@ class Pacer:
     def busy(self) -> bool:
         return time.monotonic() - self._last < self.quiet
 
-    def give_way(self, longest: float | None = None) -> float:
+    def give_way(
+        self, longest: float | None = None, until: Callable[[], bool] | None = None
+    ) -> float:
         """Wait while the user is pressing keys, at most `longest` seconds
-        (the pacer's own when None); returns the seconds waited."""
+        (the pacer's own when None), and no longer than `until()` is false;
+        returns the seconds waited."""
         if not self.busy():
             return 0.0
         limit = self.longest if longest is None else longest
         start = time.monotonic()
-        while self.busy() and not self._stopped.is_set():
+        while self.busy() and not self._stopped.is_set() and not (until and until()):
             waited = time.monotonic() - start
             if waited >= limit:
                 break

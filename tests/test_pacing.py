@@ -114,3 +114,11 @@ def test_prepare_stopped_midway_keeps_what_it_built_and_finishes_later(stop_at: 
     for name in ("_topics", "_providers"):
         built, expected = getattr(corpus, name), getattr(whole, name)
         assert {k: list(v) for k, v in built.items()} == {k: list(v) for k, v in expected.items()}
+
+
+def test_give_way_ends_when_asked_to() -> None:
+    pacer = Pacer(quiet=5.0, longest=5.0)
+    pacer.touch()
+    wanted = threading.Event()
+    threading.Timer(0.1, wanted.set).start()
+    assert pacer.give_way(until=wanted.is_set) < 1.0

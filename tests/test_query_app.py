@@ -201,3 +201,33 @@ async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
             assert (tmp_path / "index.bodies.sqlite3").exists()
             await type_query(pilot, "zeppelin2")
             assert titles(app) == ["Story 2"]
+
+
+async def test_a_search_does_not_wait_for_indexing_held_back_by_keys(
+    make_store: StoreMaker,
+) -> None:
+    from reader.pacing import Pacer
+
+    root = make_store(
+        {
+            f"{i:04d}.txt": article_text(f"Story {i}", topics=["AI" if i % 3 else "Space"])
+            for i in range(1_200)
+        }
+    )
+    app = NewsdeskApp(root)
+    # Keys "keep coming" for a minute: the query indexes' build gives way...
+    app.pacer = Pacer(quiet=60.0, longest=60.0)
+    app.pacer.touch()
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not app.loading:
+                break
+        assert not app.loading
+        # ...but not once a search needs it.
+        await pilot.press("slash", *"topic:space", "enter")
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if "400 matches" in screen_text(app):
+                break
+        assert "400 matches" in screen_text(app)
