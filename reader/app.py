@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from reader import timings
@@ -61,6 +61,7 @@ from reader.widgets.article_list import (
 )
 from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
+from reader.widgets.key_bar import KeyBar
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
 from reader.widgets.status_line import StatusLine
@@ -82,8 +83,6 @@ LOAD_GIVES_WAY = 0.05
 """Seconds a load waits at most, before a hand-over, for keys to pause."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
-FOOTER_DELAY = 0.5
-"""Seconds after start at which the Footer comes even with no article yet."""
 DETAIL_DELAY = 0.12
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
@@ -241,9 +240,7 @@ class NewsdeskApp(App[None]):
                 yield ArticleList(self.rows, id="articles")
             yield DetailView(id="detail")
         yield StatusLine(id="status-bar")
-        # The Footer comes once the first articles are on screen: building
-        # its keys (again on each change of focus while the screen starts)
-        # costs more than the rest of the first screen.
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         # Background threads (loading, indexing) hand the interpreter back
@@ -260,8 +257,6 @@ class NewsdeskApp(App[None]):
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
         self.load()
-        # An empty or slow store shows its keys soon all the same.
-        self.set_timer(FOOTER_DELAY, self._mount_footer)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
@@ -276,21 +271,6 @@ class NewsdeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self.pacer.stop()
-
-    def _mount_footer(self) -> None:
-        if not self.screen_stack:  # the app has closed
-            return
-        main = self.main
-        if main.query(Footer):
-            return
-        if self.pacer.busy():
-            # Building the Footer holds the screen for ~0.1 s: not while
-            # keys are coming in.
-            self.set_timer(self.pacer.quiet, self._mount_footer)
-            return
-        # A Footer shows keys once told the bindings changed.
-        main.mount(Footer())
-        self.call_after_refresh(self.refresh_bindings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Triage keys act on the list: not while a prompt or help is open.
@@ -493,7 +473,6 @@ class NewsdeskApp(App[None]):
             self.articles.empty_message = "No articles could be read: see Problems in the tree."
             self.articles.refresh()
         self._update_status()
-        self._mount_footer()
         timings.mark("loaded", rows=len(self.rows), problems=len(self.problems))
         self._prepare_corpus()
         self._schedule_saved_counts()
@@ -744,7 +723,6 @@ class NewsdeskApp(App[None]):
         if not self._first_screen and view:
             self._first_screen = True
             self.call_after_refresh(timings.mark, "first_screen", rows=len(self.rows))
-            self.call_after_refresh(self._mount_footer)
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:

@@ -127,10 +127,8 @@ def held_in(root: Path) -> dict[str, Any]:
 
 
 async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
-    """Wait until the app has been idle for a moment: no worker running,
-    every message they posted handled, and the Footer (which comes after
-    the first articles) in place."""
-    from textual.widgets import Footer
+    """Wait until the app has been idle for a moment: no worker running and
+    every message they posted handled."""
     from textual.worker import WorkerState
 
     app = pilot.app  # type: ignore[attr-defined]
@@ -142,10 +140,7 @@ async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
             and worker.group not in {"prepare", "saved", "watch"}
             for worker in app.workers
         )
-        main = app.screen_stack[0]
-        footers = main.query(Footer)
-        no_keys = app.screen is main and (not footers or not footers.first().children)
-        busy = busy or getattr(app, "loading", False) or no_keys
+        busy = busy or getattr(app, "loading", False)
         quiet = 0 if busy else quiet + 1
         if quiet >= 3:
             return

@@ -10,6 +10,7 @@ from reader.app import NewsdeskApp
 from reader.views import Facet
 from reader.widgets.article_list import ArticleList
 from reader.widgets.detail import DetailView
+from reader.widgets.help import HelpScreen
 from reader.widgets.topic_tree import TopicTree
 from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text, screen_text, wait_loaded
 
@@ -397,16 +398,24 @@ async def test_a_folded_group_shows_current_counts_when_opened(make_store: Store
         assert [str(child.label) for child in categories.children] == ["news 4"]
 
 
-async def test_the_footer_comes_at_the_first_pause_in_the_keys(make_store: StoreMaker) -> None:
-    from textual.widgets import Footer
+async def test_the_key_bar_shows_the_keys_where_the_focus_is(make_store: StoreMaker) -> None:
+    from reader.widgets.key_bar import KeyBar
 
     app = NewsdeskApp(three_topic_store(make_store))
-    app.pacer.touch()
     async with app.run_test(size=(140, 40)) as pilot:
-        # Keys keep coming: the articles show, the Footer (~0.1 s to build) waits.
-        for _ in range(20):
-            app.pacer.touch()
-            await pilot.pause(0.05)
-        assert app.rows and not app.main.query(Footer)
         await wait_loaded(pilot)
-        assert app.main.query(Footer).first().children
+        bar = app.main.query_one(KeyBar)
+        line = bar.render().plain
+        assert "⏎ Open" in line and "q Quit" in line and line.rstrip().endswith("^p palette")
+        # The detail pane has no `enter` of its own: the bar follows the focus.
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, DetailView)
+        line = bar.render().plain
+        assert "q Quit" in line and "Open" not in line
+        # A click on a key presses it: `?` opens the help.
+        x = bar.place_of("question_mark")
+        assert x is not None
+        await pilot.click(KeyBar, offset=(x + 1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -67,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
         sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", type(self._source).BINDINGS),
             ("Article list", ArticleList.BINDINGS),
-            ("Topic tree", [*TopicTree.BINDINGS, Binding("enter", "select", "Filter the list")]),
+            ("Topic tree", TopicTree.BINDINGS),
             ("Detail view", DetailView.BINDINGS),
             ("Related articles", DetailView.RELATED_KEYS),
             (

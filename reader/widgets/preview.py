@@ -29,7 +29,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.extract import Block, is_web_url
@@ -44,6 +44,7 @@ from reader.fetch import (
 from reader.resources import styles_path
 from reader.text import clean
 from reader.widgets.blocks import chunk_content
+from reader.widgets.key_bar import KeyBar
 
 FIRST_CHUNK_CHARS = 3_000
 """About a screenful or two of text: rendered before anything else."""
@@ -151,7 +152,7 @@ class PreviewScreen(Screen[None]):
         yield Static(Content(""), id="preview-status")
         yield VerticalScroll(id="preview-body")
         yield OptionList(id="preview-links")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#preview-links", OptionList).display = False
