@@ -22,20 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
 from reader.model import Article, Problem, Related, Row
 from reader.text import clean, clean_line
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 SAMPLE_STORE = Path(__file__).resolve().parent / "sample_store"
 ARTICLE_SUFFIXES = (".txt", ".md")
-_HANDLER = YAMLHandler()
 _KNOWN_FIELDS = frozenset(
     {
         "category",
@@ -201,9 +192,11 @@ def parse_row_bytes(data: bytes, entry: FileEntry) -> Row:
     does not hold shows up only when the article is opened. Raises
     `ParseError`.
     """
+    from reader import frontyaml
+
     front, body = _split(_decode(data))
     with _bad_yaml():
-        meta, n_related = _load_some(front, _ROW_FIELDS)
+        meta, n_related = frontyaml.load_some(front, _ROW_FIELDS)
     return _build_row(_fields(meta), body, entry, n_related)
 
 
@@ -215,18 +208,22 @@ _ROW_FIELDS = frozenset(
 
 def _front_matter(text: str) -> tuple[dict[Any, Any], str]:
     """The front matter's fields and the body; raises `ParseError`."""
+    from reader import frontyaml
+
     front, body = _split(text)
     with _bad_yaml():
-        meta = yaml.load(front, Loader=_Loader)
+        meta = frontyaml.load(front)
     return _fields(meta), body
 
 
 def _split(text: str) -> tuple[str, str]:
+    from reader import frontyaml
+
     text = text.lstrip("\ufeff").lstrip()
-    if not _HANDLER.detect(text):
+    if not frontyaml.detect(text):
         raise ParseError("no front matter (the file must start with a '---' line)")
     try:
-        return _HANDLER.split(text)
+        return frontyaml.split(text)
     except ValueError:
         raise ParseError("front matter is not closed by a '---' line") from None
 
@@ -234,10 +231,12 @@ def _split(text: str) -> tuple[str, str]:
 @contextlib.contextmanager
 def _bad_yaml() -> Iterator[None]:
     """YAML that cannot be read becomes a `ParseError` that says why."""
+    from reader import frontyaml
+
     try:
         yield
-    except yaml.YAMLError as error:
-        raise ParseError(f"bad YAML: {_yaml_reason(error)}") from None
+    except frontyaml.YAMLError as error:
+        raise ParseError(f"bad YAML: {clean_line(frontyaml.reason(error))}") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
         raise ParseError(f"bad YAML: {error}") from None
 
@@ -249,67 +248,6 @@ def _fields(meta: Any) -> dict[Any, Any]:
     if not isinstance(meta, dict):
         raise ParseError(f"front matter is a {_kind(meta)}, not a set of fields")
     return meta
-
-
-def _load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
-    loader = _Loader(front)
-    try:
-        node = loader.get_single_node()
-        if not isinstance(node, yaml.MappingNode) or node.tag != _MAP_TAG:
-            # Not a plain mapping: build it all, for the same answer and error.
-            return (None if node is None else loader.construct_document(node)), 0
-        loader.flatten_mapping(node)
-        # Only an explicit tag (which starts with "!") can be one the safe
-        # loader refuses: without one in the text, nothing needs looking at.
-        known = loader.yaml_constructors if "!" in front else None
-        meta: dict[Any, Any] = {}
-        related: Any = None
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in only:
-                meta[key] = loader.construct_object(value_node, deep=True)
-                continue
-            if known is not None:
-                _check_tags(value_node, known)
-            if key == "related":
-                related = value_node
-        n_related = 0
-        if isinstance(related, yaml.SequenceNode) and related.tag == _SEQ_TAG:
-            n_related = sum(
-                isinstance(item, yaml.MappingNode) and item.tag == _MAP_TAG
-                for item in related.value
-            )
-        return meta, n_related
-    finally:
-        loader.dispose()
-
-
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-
-
-def _check_tags(node: yaml.Node, known: dict[Any, Any]) -> None:
-    """Refuse, as the safe loader would, a tag it has no constructor for."""
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if item.tag not in known:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"could not determine a constructor for the tag {item.tag!r}",
-                item.start_mark,
-            )
-        if isinstance(item, yaml.SequenceNode):
-            stack.extend(item.value)
-        elif isinstance(item, yaml.MappingNode):
-            for key, value in item.value:
-                stack.append(key)
-                stack.append(value)
 
 
 def _build_row(meta: dict[Any, Any], body: str, entry: FileEntry, n_related: int) -> Row:
@@ -534,21 +472,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, str):
         return "plain text"
     return type(value).__name__
-
-
-def _yaml_reason(error: yaml.YAMLError) -> str:
-    # The front matter text starts with the newline that ends the opening
-    # '---' line, so its line numbers, counted from 0, are the file's less one.
-    problem = getattr(error, "problem", None)
-    mark = getattr(error, "problem_mark", None)
-    if not problem or mark is None:
-        return clean_line(str(error).splitlines()[0] if str(error) else type(error).__name__)
-    reason = f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    context = getattr(error, "context", None)
-    context_mark = getattr(error, "context_mark", None)
-    if context and context_mark is not None and context_mark.line != mark.line:
-        reason = f"{context} started on line {context_mark.line + 1}: {reason}"
-    return clean_line(reason)
 
 
 def _os_reason(error: OSError) -> str:
