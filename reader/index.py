@@ -483,6 +483,7 @@ class StoreIndex:
             return 0
         problem_values = [(p.path, p.mtime_ns, p.size, p.reason) for p in problems]
         with self._lock, self._transaction() as conn:
+            self._add_labels(conn, rows)
             row_values: list[tuple[object, ...]] = []
             for row in rows:
                 try:
@@ -491,7 +492,8 @@ class StoreIndex:
                     continue
             written = self._insert(conn, _INSERT_FILE, row_values)
             written += self._insert(conn, _INSERT_PROBLEM, problem_values)
-            if row_values:
+            # (A cold index has no problems to look up, 100,000 times.)
+            if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
                 conn.executemany(
                     "DELETE FROM problems WHERE path = ?", [(v[0],) for v in row_values]
                 )
@@ -501,10 +503,49 @@ class StoreIndex:
                 )
             return written
 
-    def _row_values(self, conn: sqlite3.Connection, row: Row) -> tuple[object, ...]:
+    def _labels(self, conn: sqlite3.Connection) -> dict[str, int]:
         ids = self._label_ids
         if ids is None:
             ids = self._label_ids = dict(conn.execute("SELECT value, id FROM labels"))
+        return ids
+
+    def _add_labels(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+        """Give the labels of `rows` that have no id yet one, in two statements
+        per batch rather than two per label (a store has thousands of topic
+        combinations). A label SQLite cannot hold is left to `_row_values`,
+        which skips its row."""
+        ids = self._labels(conn)
+        missing = {
+            label
+            for row in rows
+            for label in (
+                row.provider,
+                row.domain,
+                TOPIC_SEP.join(row.topics),
+                row.category,
+                row.type,
+            )
+            if label not in ids
+        }
+        if not missing:
+            return
+        try:
+            # Another newsdesk may have added some since the labels were read.
+            conn.executemany(
+                "INSERT OR IGNORE INTO labels (value) VALUES (?)", [(label,) for label in missing]
+            )
+            wanted = list(missing)
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                ids.update(
+                    conn.execute(f"SELECT value, id FROM labels WHERE value IN ({marks})", chunk)
+                )
+        except _BAD_VALUES:
+            return
+
+    def _row_values(self, conn: sqlite3.Connection, row: Row) -> tuple[object, ...]:
+        ids = self._labels(conn)
         labels = (row.provider, row.domain, TOPIC_SEP.join(row.topics), row.category, row.type)
         provider, domain, topics, category, kind = (
             ids.get(label) or self._new_label(conn, ids, label) for label in labels

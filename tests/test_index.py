@@ -156,6 +156,14 @@ def test_a_value_sqlite_cannot_hold_skips_that_row_only(tmp_path: Path, index_pa
         written = index.put([make_row("a.txt"), make_row("huge.txt", quality=10**30)])
         assert written == 1
         assert [row.path for row in index.rows()] == ["a.txt"]
+        # A label that cannot be stored (a lone surrogate) skips its row too,
+        # and the new labels of the other rows in the batch are kept.
+        written = index.put(
+            [make_row("b.txt", provider="Orbit \udc80"), make_row("c.txt", provider="Harbour")]
+        )
+        assert written == 1
+        assert {row.path: row.provider for row in index.rows()}["c.txt"] == "Harbour"
+        assert sorted(row.path for row in index.rows()) == ["a.txt", "c.txt"]
 
 
 def test_writes_from_another_thread(tmp_path: Path, index_path: Path) -> None:
