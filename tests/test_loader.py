@@ -340,3 +340,13 @@ def test_a_walk_helper_that_cannot_be_trusted_means_a_walk_here(
     progress = progress_of(events)
     assert (progress.checked, progress.found) == (41, 1)
     assert held_after(events) == held_in(root)
+
+
+def test_helper_processes_run_below_the_app() -> None:
+    pool = loader.make_pool(1)
+    try:
+        helper = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60)
+    finally:
+        pool.shutdown()
+    app = os.getpriority(os.PRIO_PROCESS, 0)
+    assert helper > app or app == 19  # 19: the lowest there is
