@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sqlite3
 import sys
 import threading
 import time
@@ -31,7 +32,7 @@ from textual.worker import get_current_worker
 from reader import timings
 from reader.config import Config
 from reader.index import StoreIndex
-from reader.loader import Batch, Changes, Notice, Progress, Removed, stream_store
+from reader.loader import FIRST_BATCH, Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Article, Problem, Row
 from reader.pacing import Pacer
 from reader.query import (
@@ -225,6 +226,9 @@ class NewsdeskApp(App[None]):
         self._detail_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._first_screen = False
+        self._first_frame = False
+        """Whether the first screen of articles has been drawn."""
+        self._shown_first: list[Row] = []
         self._tree_updated = 0.0
         self._last_move = 0.0
         self._load_started_wall = time.time()
@@ -256,7 +260,26 @@ class NewsdeskApp(App[None]):
             self.notify(self.saved.warning, severity="warning", markup=False)
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
+        self._shown_first = self._show_newest()
         self.load()
+
+    def _show_newest(self) -> list[Row]:
+        """The index's newest rows, on screen now: they take a few
+        milliseconds to read here, and a loader thread would wait for this
+        one, busy starting the app, to let it run."""
+        if self.index is None:
+            return []
+        try:
+            rows = self.index.newest(FIRST_BATCH)
+        except sqlite3.Error:
+            return []  # the loader finds the damage and says so
+        if rows:
+            self.ordering.add(rows)
+            self.corpus.extend(rows)
+            counts = Counts()
+            counts.add(rows)
+            self._add_rows(rows, [], self.ordering.order, counts, None, None)
+        return rows
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
@@ -358,8 +381,11 @@ class NewsdeskApp(App[None]):
         # With an index, files that changed since it was written come again
         # (replacing their row) or are reported removed: those go through
         # the same path as changes seen while the app runs.
-        delivered: set[str] = set()
-        events = stream_store(self.root, cancelled=lambda: worker.is_cancelled, index=self.index)
+        shown = self._shown_first
+        delivered = {row.path for row in shown}
+        events = stream_store(
+            self.root, cancelled=lambda: worker.is_cancelled, index=self.index, shown=shown
+        )
         for event in events:
             if isinstance(event, Notice):
                 self.call_from_thread(self.notify, event.message, markup=False, timeout=8)
@@ -722,7 +748,11 @@ class NewsdeskApp(App[None]):
         self._update_status()
         if not self._first_screen and view:
             self._first_screen = True
-            self.call_after_refresh(timings.mark, "first_screen", rows=len(self.rows))
+            self.call_after_refresh(self._first_screen_out)
+
+    def _first_screen_out(self) -> None:
+        self._first_frame = True
+        timings.mark("first_screen", rows=len(self.rows))
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:
@@ -852,6 +882,10 @@ class NewsdeskApp(App[None]):
         self._last_move = now
         if rapid:
             self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        elif not self._first_frame:
+            # The first article's detail (and the YAML parser it imports)
+            # follows the first screen rather than holding it up.
+            self.call_after_refresh(self._show_current)
         else:
             self.call_later(self._show_current)
         if self.config.mark_read_after > 0:

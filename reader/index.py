@@ -359,13 +359,23 @@ class StoreIndex:
         """Every indexed row, in no particular order."""
         return [row for batch in self.iter_rows() for row in batch]
 
-    def iter_rows(self, first: int = 0, chunk: int = 5_000) -> Iterator[list[Row]]:
+    def newest(self, count: int) -> list[Row]:
+        """The `count` newest rows, labels joined in: a first screen, in a
+        few milliseconds. Raises `sqlite3.DatabaseError` for a damaged index."""
+        with self._lock:
+            return _decode_joined(self._conn.execute(_NEWEST, (count,)).fetchall())
+
+    def iter_rows(
+        self, first: int = 0, chunk: int = 5_000, *, skip: int = 0
+    ) -> Iterator[list[Row]]:
         """Every indexed row in batches, all read from one snapshot.
 
         With `first`, the first batch is the `first` newest rows (read
         through the date index, a few milliseconds) and the rest follow in
         table order, `chunk` at a time: the first screen does not wait for
-        the whole table. Raises `sqlite3.DatabaseError` for a damaged index.
+        the whole table. With `skip`, the `skip` newest rows are left out
+        (the caller read them with `newest`). Raises `sqlite3.DatabaseError`
+        for a damaged index.
         """
         if self.path is None:
             # One connection only: read it all at once, under the lock.
@@ -373,7 +383,7 @@ class StoreIndex:
                 decode = _RowDecoder(self._conn)
                 records = self._conn.execute(
                     f"SELECT {_FILE_COLUMNS} FROM files ORDER BY published DESC"
-                ).fetchall()
+                ).fetchall()[skip:]
             for start in range(0, len(records), chunk):
                 yield decode(records[start : start + chunk])
             return
@@ -382,7 +392,7 @@ class StoreIndex:
         conn = self._connect(self.path)
         try:
             conn.execute("BEGIN")
-            if first > 0:
+            if first > 0 and not skip:
                 # The first screen: labels joined in, so that it does not
                 # wait for every label to be read.
                 batch = _decode_joined(conn.execute(_NEWEST, (first,)).fetchall())
@@ -390,11 +400,13 @@ class StoreIndex:
                     yield batch
                 if len(batch) < first:
                     return
+                skip = first
+            if skip > 0:
                 decode = _RowDecoder(conn)
                 cursor = conn.execute(
                     f"SELECT {_FILE_COLUMNS} FROM files WHERE rowid NOT IN"
                     " (SELECT rowid FROM files ORDER BY published DESC LIMIT ?)",
-                    (first,),
+                    (skip,),
                 )
             else:
                 decode = _RowDecoder(conn)

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import Future, ProcessPoolExecutor
 
-FIRST_BATCH = 200
+FIRST_BATCH = 80
 """Files parsed in this thread before anything else (or rows read first from
 the index): the first screen."""
 CHUNK = 500
@@ -156,15 +156,21 @@ def stream_store(
     cancelled: Callable[[], bool] = lambda: False,
     workers: int | None = None,
     index: StoreIndex | None = None,
+    shown: Sequence[Row] = (),
 ) -> Iterator[Event]:
     """Yield the events of loading `root` (see the module's docstring).
 
     `root` must be a resolved folder (see `reader.store.check_store`). With
-    `index`, rows come from it first and parsed files go into it. The
-    generator stops early, without error, once `cancelled()` returns True;
-    what was parsed until then is in the index.
+    `index`, rows come from it first and parsed files go into it; `shown`
+    are the index's newest rows, already read by the caller with
+    `StoreIndex.newest` (for a first screen that does not wait for this
+    generator's thread): they count as delivered. The generator stops
+    early, without error, once `cancelled()` returns True; what was parsed
+    until then is in the index.
     """
-    yield from _Load(root, cancelled, workers, index).run()
+    load = _Load(root, cancelled, workers, index)
+    load.shown = list(shown) if index is not None else []
+    yield from load.run()
 
 
 @dataclass(slots=True)
@@ -187,6 +193,8 @@ class _Load:
     damaged: bool = False
     """The index failed while it was read: every file is parsed again."""
     topic_tuples: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    shown: list[Row] = field(default_factory=list)
+    """The index's newest rows, which the consumer read for itself."""
 
     def progress(self, scanning: bool) -> Progress:
         return Progress(self.found, self.parsed, scanning, self.started, self.indexed, self.checked)
@@ -233,8 +241,13 @@ class _Load:
         index = self.index
         assert index is not None
         known = self.known
+        shown = self.shown
+        for row in shown:
+            known[row.path] = row
+        self.indexed += len(shown)
+        self.delivered = self.delivered or bool(shown)
         try:
-            for rows in index.iter_rows(first=FIRST_BATCH, chunk=INDEX_CHUNK):
+            for rows in index.iter_rows(FIRST_BATCH, INDEX_CHUNK, skip=len(shown)):
                 for row in rows:
                     known[row.path] = row
                 self.indexed += len(rows)

@@ -135,6 +135,17 @@ def test_rows_come_newest_first_with_undated_last(tmp_path: Path, index_path: Pa
     assert index.rows()[-1].path == "undated.txt"
 
 
+@pytest.mark.parametrize("memory", [False, True])
+def test_the_newest_rows_then_the_rest(tmp_path: Path, index_path: Path, memory: bool) -> None:
+    rows = [make_row(f"{i}.txt", published=float(i)) for i in range(30)]
+    with StoreIndex(store_root(tmp_path), index_path, memory=memory) as index:
+        index.put(rows)
+        newest = index.newest(8)
+        rest = [row for batch in index.iter_rows(chunk=7, skip=8) for row in batch]
+    assert [row.published for row in newest] == [float(i) for i in range(29, 21, -1)]
+    assert sorted(row.path for row in [*newest, *rest]) == sorted(row.path for row in rows)
+
+
 def test_problems_are_kept_and_a_path_is_a_row_or_a_problem(
     tmp_path: Path, index_path: Path
 ) -> None:

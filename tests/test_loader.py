@@ -132,6 +132,21 @@ def test_cold_then_warm(
     assert not [e for e in warm if isinstance(e, (Removed, Notice))]
     assert held_after(warm) == held_after(cold)
 
+    # The app reads the newest rows itself for its first screen: the stream
+    # then leaves them out, and still replaces one that changed on disk.
+    changed = next(r for r in newest[:10])
+    (root / changed.path).write_text(article_text("Rewritten", date="2020-01-01T00:00:00Z"))
+    with StoreIndex(root, index_path) as index:
+        shown = index.newest(10)
+        assert [r.path for r in shown] == [r.path for r in newest[:10]]
+        rest = list(stream_store(root, index=index, shown=shown))
+    delivered = [r.path for e in rest if isinstance(e, Batch) for r in e.rows]
+    assert delivered.count(changed.path) == 1
+    assert len(delivered) == 120 - 10 + 1
+    held = held_after(rest, {row.path: row for row in shown})
+    assert held == held_in(root)
+    assert held[changed.path].title == "Rewritten"
+
 
 def test_warm_start_parses_many_changes_in_the_pool(
     make_store: StoreMaker, tmp_path: Path, small_batches: None, walk_mode: str
