@@ -105,7 +105,12 @@ _NEWEST = (
     " ORDER BY f.published DESC LIMIT ?"
 )
 """The newest rows with their labels, through the date index."""
-_INSERT_FILE = f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_TEXT = "CAST(? AS TEXT)"
+_INSERT_FILE = (
+    f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES"
+    f" ({_TEXT}, {_TEXT}, ?, ?, ?, ?, ?, ?, ?, ?, {_TEXT}, {_TEXT}, ?, ?, ?, ?)"
+)
+"""Path, title, URL and excerpt are bound as UTF-8 bytes (see `_utf8`)."""
 _INSERT_PROBLEM = (
     "INSERT OR REPLACE INTO problems (path, mtime_ns, size, reason) VALUES (?, ?, ?, ?)"
 )
@@ -137,6 +142,18 @@ def default_index_path(store: Path) -> Path:
 
     digest = hashlib.sha256(os.fsencode(store)).hexdigest()[:32]
     return Path(platformdirs.user_cache_dir("newsdesk")) / "index" / f"{digest}.sqlite3"
+
+
+def _utf8(text: str) -> str | bytes:
+    """`text` to bind to a `CAST(? AS TEXT)`: as UTF-8 bytes unless ASCII.
+
+    Binding a `str` makes Python keep its UTF-8 form inside the string for
+    as long as it lives, and the rows written to the index are the rows the
+    app holds: at 100,000 articles that was 20 MB of excerpts and titles
+    kept twice. Raises `UnicodeEncodeError` for a lone surrogate, as
+    binding it would.
+    """
+    return text if text.isascii() else text.encode()
 
 
 class StoreIndex:
@@ -563,8 +580,8 @@ class StoreIndex:
             ids.get(label) or self._new_label(conn, ids, label) for label in labels
         )
         return (
-            row.path,
-            row.title,
+            _utf8(row.path),
+            _utf8(row.title),
             provider,
             domain,
             row.published,
@@ -573,8 +590,8 @@ class StoreIndex:
             topics,
             category,
             kind,
-            row.web_url,
-            row.excerpt,
+            _utf8(row.web_url),
+            _utf8(row.excerpt),
             1 if row.has_body else 0,
             row.n_related,
             row.mtime_ns,

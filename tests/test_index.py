@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -133,6 +134,23 @@ def test_rows_come_newest_first_with_undated_last(tmp_path: Path, index_path: Pa
     assert [len(batch) for batch in batches] == [10, 15, 15, 11]
     assert sorted(row.path for batch in batches for row in batch) == sorted(r.path for r in rows)
     assert index.rows()[-1].path == "undated.txt"
+
+
+def test_writing_a_row_leaves_its_strings_as_they_were(tmp_path: Path, index_path: Path) -> None:
+    # Binding a str to SQLite keeps a UTF-8 copy inside it; the app holds
+    # these rows for the whole session.
+    row = make_row("café/東京.txt", excerpt="Zürich’s café " * 20, web_url="https://x.example/é")
+    texts = (row.path, row.title, row.excerpt, row.web_url)
+    sizes = [sys.getsizeof(text) for text in texts]
+    with StoreIndex(store_root(tmp_path), index_path) as index:
+        index.put([row])
+        assert [sys.getsizeof(text) for text in texts] == sizes
+        (stored,) = index.rows()
+        types = index._conn.execute(
+            "SELECT typeof(path), typeof(title), typeof(excerpt), typeof(web_url) FROM files"
+        ).fetchone()
+    assert stored == row
+    assert types == ("text", "text", "text", "text")
 
 
 @pytest.mark.parametrize("memory", [False, True])
