@@ -386,37 +386,42 @@ class NewsdeskApp(App[None]):
         events = stream_store(
             self.root, cancelled=lambda: worker.is_cancelled, index=self.index, shown=shown
         )
-        for event in events:
-            if isinstance(event, Notice):
-                self.call_from_thread(self.notify, event.message, markup=False, timeout=8)
-                continue
-            changed: dict[str, Row | Problem | None] = {}
-            if isinstance(event, Removed):
-                changed = dict.fromkeys(event.paths)
-            elif isinstance(event, Batch):
-                for item in (*event.rows, *event.problems):
-                    if item.path in delivered:
-                        changed[item.path] = item
-                    elif isinstance(item, Row):
-                        delivered.add(item.path)
-                        rows.append(item)
-                    else:
-                        delivered.add(item.path)
-                        problems.append(item)
-            else:
-                progress = event
-                self._warm = self._warm or event.indexed > 0
-            if changed:
-                self._changed_on_start.update(changed)
-                if rows or problems:
-                    flush()  # the UI must hold a row before it can be replaced
-                self._hand_over(changed)
-            first = not ordering.order
-            if (rows or problems) and (first or time.monotonic() - last_flush > FLUSH_INTERVAL):
-                flush()
-            elif isinstance(event, Progress) and time.monotonic() - last_flush > FLUSH_INTERVAL:
-                self.call_from_thread(self._set_progress, event)
-                last_flush = time.monotonic()
+        # Closed however this ends (a hand-over to an app that has quit
+        # raises, and the error would keep the generator alive): its helper
+        # processes stop now, rather than parse the rest of the store while
+        # the process waits for them to exit.
+        with contextlib.closing(events):
+            for event in events:
+                if isinstance(event, Notice):
+                    self.call_from_thread(self.notify, event.message, markup=False, timeout=8)
+                    continue
+                changed: dict[str, Row | Problem | None] = {}
+                if isinstance(event, Removed):
+                    changed = dict.fromkeys(event.paths)
+                elif isinstance(event, Batch):
+                    for item in (*event.rows, *event.problems):
+                        if item.path in delivered:
+                            changed[item.path] = item
+                        elif isinstance(item, Row):
+                            delivered.add(item.path)
+                            rows.append(item)
+                        else:
+                            delivered.add(item.path)
+                            problems.append(item)
+                else:
+                    progress = event
+                    self._warm = self._warm or event.indexed > 0
+                if changed:
+                    self._changed_on_start.update(changed)
+                    if rows or problems:
+                        flush()  # the UI must hold a row before it can be replaced
+                    self._hand_over(changed)
+                first = not ordering.order
+                if (rows or problems) and (first or time.monotonic() - last_flush > FLUSH_INTERVAL):
+                    flush()
+                elif isinstance(event, Progress) and time.monotonic() - last_flush > FLUSH_INTERVAL:
+                    self.call_from_thread(self._set_progress, event)
+                    last_flush = time.monotonic()
         if worker.is_cancelled:
             return
         flush()

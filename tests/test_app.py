@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,37 @@ async def test_narrow_terminal_hides_the_tree_until_asked(make_store: StoreMaker
         await pilot.press("backslash")
         await pilot.pause()
         assert not app.tree_visible and isinstance(app.focused, ArticleList)
+
+
+async def test_the_load_closes_its_stream_when_a_hand_over_fails(
+    make_store: StoreMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closing the stream is what stops its helper processes; an error that
+    # kept it open once made quitting wait for them to parse the whole store.
+    import reader.app as app_module
+    from reader.loader import stream_store
+
+    closed: list[bool] = []
+
+    def recorded(*args: object, **kwargs: object) -> Iterator[object]:
+        try:
+            yield from stream_store(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(app_module, "stream_store", recorded)
+    app = NewsdeskApp(three_topic_store(make_store))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the app has quit")
+
+    monkeypatch.setattr(app, "call_from_thread", refuse)
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(100):
+            if closed:
+                break
+            await pilot.pause(0.02)
+    assert closed
 
 
 async def test_a_large_store_loads_in_batches_through_worker_processes(
