@@ -758,6 +758,18 @@ class NewsdeskApp(App[None]):
     def _first_screen_out(self) -> None:
         self._first_frame = True
         timings.mark("first_screen", rows=len(self.rows))
+        self._warm_up()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """Import the article and Markdown parsers (about 70 ms) here rather
+        than on the UI thread, where the first article shown would wait for
+        them, and any key pressed meanwhile; then show that article."""
+        import markdown_it  # noqa: F401
+
+        from reader import extract, frontyaml  # noqa: F401
+
+        self.call_from_thread(self._show_current)
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:
@@ -887,12 +899,10 @@ class NewsdeskApp(App[None]):
         self._last_move = now
         if rapid:
             self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
-        elif not self._first_frame:
-            # The first article's detail (and the YAML parser it imports)
-            # follows the first screen rather than holding it up.
-            self.call_after_refresh(self._show_current)
-        else:
+        elif self._first_frame:
             self.call_later(self._show_current)
+        # (Before that, the first article's detail follows the first screen,
+        # once its parsers are imported: `_warm_up`.)
         if self.config.mark_read_after > 0:
             self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
         if timings.enabled():
