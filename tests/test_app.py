@@ -226,6 +226,22 @@ async def test_narrow_terminal_hides_the_tree_until_asked(make_store: StoreMaker
         await pilot.press("backslash")
         await pilot.pause()
         assert not app.tree_visible and isinstance(app.focused, ArticleList)
+        assert "All articles 4" not in screen_text(app)
+
+
+async def test_a_wide_terminal_hides_the_tree_when_asked(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        assert screen_text(app).startswith("All articles 4")
+        await pilot.press("backslash")
+        await pilot.pause()
+        # Gone from the screen, and the list takes its room.
+        assert not app.tree_visible and "All articles 4" not in screen_text(app)
+        assert screen_text(app).startswith("/ search")
+        await pilot.press("backslash")
+        await pilot.pause()
+        assert screen_text(app).startswith("All articles 4")
 
 
 async def test_the_load_closes_its_stream_when_a_hand_over_fails(

@@ -193,7 +193,7 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                 position = view.index(previous)
             except ValueError:
                 position = min(old_position, max(len(view) - 1, 0))
-        self.virtual_size = Size(0, len(view))
+        self.set_virtual_size(Size(0, len(view)))
         self._move_to(position, force_message=self.current_row != previous or not view)
         self.refresh()
 
@@ -274,7 +274,7 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
 
     def on_resize(self) -> None:
         self._line_cache.clear()
-        self.virtual_size = Size(0, len(self.view))
+        self.set_virtual_size(Size(0, len(self.view)))
 
     # -- rendering ----------------------------------------------------------
 

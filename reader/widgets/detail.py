@@ -479,7 +479,7 @@ class DetailView(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True
         self._wrapped = wrapped
         self._lines = lines
         self._item_lines = items
-        self.virtual_size = Size(width, len(lines))
+        self.set_virtual_size(Size(width, len(lines)))
 
     def on_resize(self) -> None:
         self._wrap()

@@ -11,7 +11,7 @@ Textual's, from whose `ScrollBarRender.render_bar` it takes its cells.
 from __future__ import annotations
 
 from rich.style import Style
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.reactive import Reactive
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
@@ -129,23 +129,18 @@ class SteadyBoxMixin:
     A line-API widget sets its `virtual_size` as its content grows (a list
     while a store loads, a tree as topics appear); Textual then lays out the
     whole screen, 30-150 ms at 100,000 rows, though the widget's box stays
-    as it was. Here such a refresh updates the widget's scroll bar and
-    limits instead. The vertical bar is always shown (`overflow-y: scroll`),
-    so that content never changes the widget's inner width either.
+    as it was. `set_virtual_size` updates the widget's scroll bar and limits
+    instead. The vertical bar is always shown (`overflow-y: scroll`), so
+    that content never changes the widget's inner width either. Changes of
+    style (hiding the widget, a new width) still lay out the screen.
     """
 
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Widget:
+    def set_virtual_size(self, size: Size) -> None:
         widget = self
         assert isinstance(widget, Widget)
-        if layout and not recompose and widget.is_mounted and widget.styles.overflow_y == "scroll":
-            layout = False
-            widget._scroll_update(widget.virtual_size)
-        return super().refresh(  # type: ignore[misc]
-            *regions, repaint=repaint, layout=layout, recompose=recompose
-        )
+        if widget.is_mounted and widget.styles.overflow_y == "scroll":
+            widget.set_reactive(Widget.virtual_size, size)
+            widget._scroll_update(size)
+            widget.refresh()
+        else:
+            widget.virtual_size = size

@@ -271,7 +271,7 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
                 self._cursor = line
         self._cursor = max(0, min(self._cursor, self.last_line))
         if self.is_mounted:
-            self.virtual_size = Size(0, len(self.lines))
+            self.set_virtual_size(Size(0, len(self.lines)))
             self.refresh()
 
     def _expanded(self, node: TopicNode) -> None:
@@ -406,7 +406,7 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
 
     def on_resize(self) -> None:
         self._line_cache.clear()
-        self.virtual_size = Size(0, len(self.lines))
+        self.set_virtual_size(Size(0, len(self.lines)))
 
     # -- drawing ----------------------------------------------------------------
 
