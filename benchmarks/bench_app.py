@@ -29,8 +29,8 @@ and sends the keys. Per run:
    `g`, then 200 `j` keys 20 ms apart (holding a key down), then 20 keys
    150 ms apart (reading: the detail pane follows the cursor between keys);
    each series waits for the marks of the one before;
-5. the process's peak resident memory (VmHWM) is read from /proc, and `q`
-   quits.
+5. once the query indexes are built (the `prepared` mark), the process's
+   peak resident memory (VmHWM) is read from /proc, and `q` quits.
 
 Key latency is given two ways: "app" is the `ms` of newsdesk's `key` mark
 (from handling the cursor move to the end of the next refresh); "end to
@@ -98,6 +98,8 @@ BACKLOG_TIMEOUT = 120.0
 STUCK = 30.0
 """During the load, a key without a mark after this long no longer holds
 back the next one."""
+PREPARED_TIMEOUT = 60.0
+"""Seconds to wait for the query indexes before reading the peak memory."""
 SAMPLE_INTERVAL = 1.0
 """Seconds between samples of the memory of newsdesk and its helpers."""
 
@@ -843,6 +845,14 @@ def run_newsdesk(
             result.keys_reading = key_stats(reading, marks.keys_between(reading[0], end))
         result.extra_marks = marks.other
 
+        # The peak comes once the query indexes are built (they wait while
+        # keys come in): read it after the `prepared` mark.
+        wait_until(
+            lambda: any(mark.get("event") == "prepared" for mark in marks.other),
+            PREPARED_TIMEOUT,
+            tick,
+        )
+        memory.sample()
         hwm = read_status_kb(session.pid, "VmHWM")
         result.vmhwm_mb = None if hwm is None else hwm / 1024
         result.tree_pss_peak_mb = memory.peak_kb / 1024 or None

@@ -688,6 +688,7 @@ class NewsdeskApp(App[None]):
 
         with contextlib.suppress(Cancelled):
             self.corpus.prepare(pause=pause)
+            timings.mark("prepared", rows=len(self.rows))
 
     # -- views ----------------------------------------------------------------
 

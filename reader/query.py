@@ -1149,7 +1149,11 @@ class Corpus:
         self._postings: dict[str, array[int]] = {}
         self._vocab: list[str] = []
         self._vocab_sorted = True
-        self._texts: list[str] = []
+        # Each row's words, UTF-8, one after the other in one buffer, and
+        # where each row's end: 100,000 strings of their own cost as much
+        # again in memory the interpreter can no longer give back.
+        self._texts = bytearray()
+        self._text_ends = array("q")
         # Sorted structures survive appends: re-sorting a sorted run plus a
         # short tail is nearly linear.
         self._sorted_nums: dict[str, tuple[array[float], array[int], bytes]] = {}
@@ -1304,6 +1308,7 @@ class Corpus:
         get = postings.get
         vocab = self._vocab
         texts = self._texts
+        ends = self._text_ends
         rows = self.rows
         for i in range(self._words_built, self._n):
             if pause is not None and not i & PAUSE_EVERY:
@@ -1315,21 +1320,20 @@ class Corpus:
             provider = _words_of(r.provider)
             topics = [_words_of(t) for t in r.topics]
             # The bars keep a phrase from running from one field into the next.
-            texts.append(
-                " ".join(
-                    (
-                        "",
-                        *title,
-                        "|",
-                        *excerpt,
-                        "|",
-                        *provider,
-                        "|",
-                        " | ".join(" ".join(t) for t in topics),
-                        "",
-                    )
+            texts += " ".join(
+                (
+                    "",
+                    *title,
+                    "|",
+                    *excerpt,
+                    "|",
+                    *provider,
+                    "|",
+                    " | ".join(" ".join(t) for t in topics),
+                    "",
                 )
-            )
+            ).encode()
+            ends.append(len(texts))
             toks = set(title)
             toks.update(excerpt)
             toks.update(provider)
@@ -1427,10 +1431,12 @@ class Corpus:
                 both &= self._token_mask(t, prefix and k == last)
                 if not both:
                     return 0
-            needle = " " + " ".join(tokens) + ("" if prefix else " ")
-            texts = self._texts
+            needle = (" " + " ".join(tokens) + ("" if prefix else " ")).encode()
+            find, ends = self._texts.find, self._text_ends
             hits = [m.start() for m in _ONE.finditer(both.to_bytes(self._n, "little"))]
-            return self._mask_of(([i for i in hits if needle in texts[i]],))
+            return self._mask_of(
+                ([i for i in hits if find(needle, ends[i - 1] if i else 0, ends[i]) >= 0],)
+            )
 
         return self._cached(("phrase", tokens, prefix), build)
 
