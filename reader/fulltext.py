@@ -28,6 +28,8 @@ from os import PathLike
 from pathlib import Path
 from types import TracebackType
 
+from reader.db import write_ahead
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -78,7 +80,7 @@ class FullText:
     def _setup(self) -> None:
         db = self._db
         if self.path != ":memory:":
-            db.execute("PRAGMA journal_mode=WAL")
+            write_ahead(db)
             db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")
         tables = {

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reader.db import write_ahead
 from reader.model import Problem, Row
 
 SCHEMA_VERSION = 1
@@ -794,7 +795,7 @@ def _collector_paused() -> Iterator[None]:
 def _write_ahead(conn: sqlite3.Connection) -> sqlite3.Connection:
     """Switch an index file to the write-ahead log (only once it is known
     to be ours: the switch rewrites the file's header)."""
-    conn.execute("PRAGMA journal_mode=WAL")
+    write_ahead(conn)
     return conn
 
 

@@ -79,6 +79,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reader.db import write_ahead
+
 SCHEMA_VERSION = 1
 """`PRAGMA user_version` of the files this version writes."""
 APPLICATION_ID = 0x4E575344  # "NWSD"
@@ -468,7 +470,7 @@ class State:
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables):
             raise StateCorruptError(f"{self.path} is not a newsdesk state file", self.path)
         if not self.readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
+            write_ahead(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA temp_store = MEMORY")
             if app_id == 0:
