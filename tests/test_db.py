@@ -29,27 +29,24 @@ def locked_for(path: Path, seconds: float) -> threading.Thread:
     return thread
 
 
-def test_the_switch_waits_for_a_lock_to_go(tmp_path: Path) -> None:
+def try_switch(tmp_path: Path, locked: float, wait: float) -> str:
+    """Lock a new file for `locked` seconds, switch it with `wait`."""
     path = tmp_path / "x.sqlite3"
     sqlite3.connect(path).close()
-    holder = locked_for(path, 0.2)
+    holder = locked_for(path, locked)
     conn = sqlite3.connect(path, isolation_level=None, timeout=0)
     try:
-        write_ahead(conn, wait=5)
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        write_ahead(conn, wait=wait)
+        return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     finally:
         conn.close()
         holder.join()
+
+
+def test_the_switch_waits_for_a_lock_to_go(tmp_path: Path) -> None:
+    assert try_switch(tmp_path, locked=0.2, wait=5) == "wal"
 
 
 def test_a_lock_that_stays_is_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "x.sqlite3"
-    sqlite3.connect(path).close()
-    holder = locked_for(path, 0.5)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=0)
-    try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            write_ahead(conn, wait=0.05)
-    finally:
-        conn.close()
-        holder.join()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        try_switch(tmp_path, locked=0.5, wait=0.05)
