@@ -236,6 +236,9 @@ IS_VALUES = ("unread", "read", "starred", "archived", "selected")
 HAS_VALUES = ("body", "related")
 PAUSE_EVERY = 511
 """`Corpus.prepare` calls its `pause` every 512 rows (a few milliseconds)."""
+PHRASE_CHECKS = 4_000
+"""Candidate rows of a phrase checked one by one (about 30 us each) before
+the corpus keeps every row's words for phrases instead."""
 FIELDS = (*TEXT_FIELDS, "is", "has", *NUMBER_FIELDS, *DATE_FIELDS, "age", "sort")
 """Every field name the language knows."""
 
@@ -1102,6 +1105,25 @@ class _Order:
     getter: Callable[[bytes], tuple[int, ...]] | None = None
 
 
+def _row_text(row: Row) -> str:
+    """A row's words in order, as phrases are looked for in them: title,
+    excerpt, provider and topics, each between bars so that a phrase does
+    not run from one field into the next."""
+    return " ".join(
+        (
+            "",
+            *words(row.title),
+            "|",
+            *words(row.excerpt),
+            "|",
+            *_words_of(row.provider),
+            "|",
+            " | ".join(" ".join(_words_of(topic)) for topic in row.topics),
+            "",
+        )
+    )
+
+
 class Corpus:
     """Rows with the indexes that make queries fast at 100,000 of them.
 
@@ -1307,38 +1329,17 @@ class Corpus:
         postings = self._postings
         get = postings.get
         vocab = self._vocab
-        texts = self._texts
-        ends = self._text_ends
         rows = self.rows
         for i in range(self._words_built, self._n):
             if pause is not None and not i & PAUSE_EVERY:
                 self._words_built = i  # what is built stays if pause() raises
                 pause()
             r = rows[i]
-            title = words(r.title)
-            excerpt = words(r.excerpt)
-            provider = _words_of(r.provider)
-            topics = [_words_of(t) for t in r.topics]
-            # The bars keep a phrase from running from one field into the next.
-            texts += " ".join(
-                (
-                    "",
-                    *title,
-                    "|",
-                    *excerpt,
-                    "|",
-                    *provider,
-                    "|",
-                    " | ".join(" ".join(t) for t in topics),
-                    "",
-                )
-            ).encode()
-            ends.append(len(texts))
-            toks = set(title)
-            toks.update(excerpt)
-            toks.update(provider)
-            for t in topics:
-                toks.update(t)
+            toks = set(words(r.title))
+            toks.update(words(r.excerpt))
+            toks.update(_words_of(r.provider))
+            for topic in r.topics:
+                toks.update(_words_of(topic))
             for tok in toks:
                 p = get(tok)
                 if p is None:
@@ -1348,6 +1349,18 @@ class Corpus:
                 else:
                     p.append(i)
         self._words_built = self._n
+
+    def _build_texts(self) -> None:
+        """Each row's words in order, for phrases: built when a phrase has
+        more candidate rows than are quick to check one by one (about three
+        seconds at 100,000 rows), as most sessions never need them and they
+        take 35 MB there."""
+        texts = self._texts
+        ends = self._text_ends
+        rows = self.rows
+        for i in range(len(ends), self._n):
+            texts += _row_text(rows[i]).encode()
+            ends.append(len(texts))
 
     def _sorted_vocab(self) -> list[str]:
         if not self._vocab_sorted:
@@ -1431,11 +1444,15 @@ class Corpus:
                 both &= self._token_mask(t, prefix and k == last)
                 if not both:
                     return 0
-            needle = (" " + " ".join(tokens) + ("" if prefix else " ")).encode()
-            find, ends = self._texts.find, self._text_ends
+            needle = " " + " ".join(tokens) + ("" if prefix else " ")
             hits = [m.start() for m in _ONE.finditer(both.to_bytes(self._n, "little"))]
+            if len(self._text_ends) < self._n and len(hits) <= PHRASE_CHECKS:
+                rows = self.rows
+                return self._mask_of(([i for i in hits if needle in _row_text(rows[i])],))
+            self._build_texts()
+            find, ends, encoded = self._texts.find, self._text_ends, needle.encode()
             return self._mask_of(
-                ([i for i in hits if find(needle, ends[i - 1] if i else 0, ends[i]) >= 0],)
+                ([i for i in hits if find(encoded, ends[i - 1] if i else 0, ends[i]) >= 0],)
             )
 
         return self._cached(("phrase", tokens, prefix), build)

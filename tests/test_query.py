@@ -15,6 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+import reader.query as query_module
 from reader.model import Row
 from reader.query import (
     _NON_WORD,
@@ -1301,9 +1302,30 @@ def reference_order(rows: list[Row], hits: Iterable[int], keys: tuple[SortKey, .
     tz=st.sampled_from([UTC_TZ, AUCKLAND, NEW_YORK]),
     prepared=st.booleans(),
     split=st.integers(0, 14),
+    phrase_checks=st.sampled_from([0, 1, query_module.PHRASE_CHECKS]),
 )
 @settings(max_examples=600, deadline=None)
 def test_evaluation_agrees_with_the_rules_read_row_by_row(
+    rows: list[Row],
+    query: str,
+    sorts: list[str],
+    data: st.DataObject,
+    tz: ZoneInfo,
+    prepared: bool,
+    split: int,
+    phrase_checks: int,
+) -> None:
+    # Phrases checked row by row, or in the words kept for every row (0),
+    # or first one way, then the other (1): the same answers.
+    default = query_module.PHRASE_CHECKS
+    query_module.PHRASE_CHECKS = phrase_checks
+    try:
+        _agrees(rows, query, sorts, data, tz, prepared, split)
+    finally:
+        query_module.PHRASE_CHECKS = default
+
+
+def _agrees(
     rows: list[Row],
     query: str,
     sorts: list[str],
@@ -1387,3 +1409,17 @@ def test_every_field_is_documented() -> None:
     assert module.__doc__ is not None
     for name in FIELDS:
         assert f"{name}:" in module.__doc__, name
+
+
+@pytest.mark.parametrize("phrase_checks", [0, 4_000])
+def test_a_phrase_is_looked_for_in_its_own_row_only(
+    phrase_checks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0: every row's words are kept and searched in one buffer; else the
+    # candidate rows are checked one by one.
+    monkeypatch.setattr(query_module, "PHRASE_CHECKS", phrase_checks)
+    rows = [row("a.txt", "Alpha beta"), row("b.txt", "Beta gamma alpha"), row("c.txt", "Alpha")]
+    corpus = Corpus(rows)
+    assert [corpus.rows[i].path for i in parse('"alpha beta"').evaluate(corpus)] == ["a.txt"]
+    assert [corpus.rows[i].path for i in parse('"gamma alpha"').evaluate(corpus)] == ["b.txt"]
+    assert (len(corpus._text_ends) == 3) == (phrase_checks == 0)
