@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1317,23 +1319,22 @@ def test_evaluation_agrees_with_the_rules_read_row_by_row(
 ) -> None:
     # Phrases checked row by row, or in the words kept for every row (0),
     # or first one way, then the other (1): the same answers.
-    default = query_module.PHRASE_CHECKS
-    query_module.PHRASE_CHECKS = phrase_checks
-    try:
+    with phrase_checks_at(phrase_checks):
         _agrees(rows, query, sorts, data, tz, prepared, split)
+
+
+@contextlib.contextmanager
+def phrase_checks_at(value: int) -> Iterator[None]:
+    default = query_module.PHRASE_CHECKS
+    query_module.PHRASE_CHECKS = value
+    try:
+        yield
     finally:
         query_module.PHRASE_CHECKS = default
 
 
-def _agrees(
-    rows: list[Row],
-    query: str,
-    sorts: list[str],
-    data: st.DataObject,
-    tz: ZoneInfo,
-    prepared: bool,
-    split: int,
-) -> None:
+def _agrees(*args: Any) -> None:
+    rows, query, sorts, data, tz, prepared, split = args
     text = " ".join([query, *sorts])
     q = parse(text)
     flags = data.draw(flags_strategy(rows))
