@@ -38,6 +38,7 @@ from reader.pacing import Pacer
 from reader.query import (
     Context,
     Corpus,
+    KeyRows,
     Query,
     QueryError,
     category_query,
@@ -193,7 +194,7 @@ class NewsdeskApp(App[None]):
         self.config = config or Config()
         self.store_title = title or str(root)
         self.rows: list[Row] = []
-        self.by_key: dict[str, list[int]] = {}
+        self.by_key = KeyRows()
         self.path_index: dict[str, int] = {}
         """Store path -> index of its live row (replaced rows stay in `rows`)."""
         self.ordering = Ordering()
@@ -468,7 +469,7 @@ class NewsdeskApp(App[None]):
         gc.freeze()
         by_key, path_index = self.by_key, self.path_index
         for index, row in enumerate(rows, start):
-            by_key.setdefault(row.key, []).append(index)
+            by_key.add(row.key, index)
             path_index[row.path] = index
         if self.flags_loaded:
             if batch_triage is not None:
@@ -625,15 +626,13 @@ class NewsdeskApp(App[None]):
                 self.counts.remove(row)
                 if self.flags_loaded:
                     self.triage.remove(row, self.flags)
-                indices = self.by_key.get(row.key, [])
-                if old in indices:
-                    indices.remove(old)
+                self.by_key.remove(row.key, old)
                 del self.path_index[path]
             if isinstance(item, Row) and new is not None:
                 assert new == len(self.rows), "corpus and rows out of step"
                 self.rows.append(item)
                 self.path_index[path] = new
-                self.by_key.setdefault(item.key, []).append(new)
+                self.by_key.add(item.key, new)
                 added.append(item)
             elif isinstance(item, Problem):
                 self.problems.append(item)

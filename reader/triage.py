@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from reader.model import Row
 from reader.query import Flags as QueryFlags
+from reader.query import KeyRows
 from reader.state import NO_FLAGS, Change, Flags
 
 
@@ -70,7 +71,7 @@ class TriageCounts:
         self.unread_providers[row.provider] += sign
         self.unread_categories[row.category] += sign
 
-    def apply(self, change: Change, rows: Sequence[Row], by_key: Mapping[str, list[int]]) -> None:
+    def apply(self, change: Change, rows: Sequence[Row], by_key: KeyRows) -> None:
         """Move the counts by what `change` did to every row under its keys.
 
         Each key in a change had the opposite value before, so each of its
@@ -78,7 +79,7 @@ class TriageCounts:
         """
         sign = 1 if change.value else -1
         for key in change.keys:
-            for index in by_key.get(key, ()):
+            for index in by_key.get(key):
                 if change.field == "read":
                     self._unread(rows[index], -sign)
                 elif change.field == "starred":

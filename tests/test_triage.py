@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.model import Row
+from reader.query import KeyRows
 from reader.state import State
 from reader.triage import TriageCounts, view_progress
 
@@ -28,9 +29,9 @@ def row(i: int, key: str, topics: tuple[str, ...]) -> Row:
 
 def test_counts_follow_each_change_and_its_undo_like_a_recount(tmp_path: Path) -> None:
     rows = [row(0, "u0", ("AI",)), row(1, "u1", ("AI", "Space")), row(2, "u1", ("Space",))]
-    by_key: dict[str, list[int]] = {}
+    by_key = KeyRows()
     for index, r in enumerate(rows):
-        by_key.setdefault(r.key, []).append(index)
+        by_key.add(r.key, index)
     with State(tmp_path / "s.sqlite3") as state:
         flags = state.snapshot()
         counts = TriageCounts()
@@ -55,3 +56,22 @@ def test_counts_follow_each_change_and_its_undo_like_a_recount(tmp_path: Path) -
         assert view_progress(rows, [0, 1, 2], flags).describe() == (
             "2 of 3 read · 3 starred · 0 archived"
         )
+
+
+def test_key_rows_keep_every_row_of_a_key_in_order() -> None:
+    rows = KeyRows()
+    rows.add("u", 1)
+    rows.add("v", 2)
+    rows.add("u", 5)
+    rows.add("u", 7)
+    assert rows.get("u") == [1, 5, 7] and rows.get("v") == [2] and rows.get("w") == []
+    rows.remove("u", 1)  # the first goes: the next takes its place
+    assert rows.get("u") == [5, 7]
+    rows.remove("u", 7)
+    rows.remove("u", 9)  # not there: nothing happens
+    assert rows.get("u") == [5]
+    rows.remove("u", 5)
+    rows.remove("v", 2)
+    assert rows.get("u") == [] and rows.get("v") == []
+    rows.add("u", 8)
+    assert rows.get("u") == [8]
