@@ -86,6 +86,8 @@ LOAD_GIVES_WAY = 0.05
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.12
+SEARCH_NOTICE = 0.3
+"""Seconds a search may take before the status line says it is at work."""
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
 BODIES_IN_PROCESS = 500
@@ -215,6 +217,8 @@ class NewsdeskApp(App[None]):
         self.saved_counts: dict[str, int] = {}
         self.query: Query | None = None
         self._query_generation = 0
+        self._search_timer: Timer | None = None
+        self._search_pending = False
         self._saved_timer: Timer | None = None
         self.selected: set[str] = set()
         self.facet: Facet = ALL
@@ -700,6 +704,19 @@ class NewsdeskApp(App[None]):
         else:
             self._query_generation += 1
             self._evaluate(self._query_generation, self.query, self._query_context(), anchor)
+            if self._search_timer is None:
+                self._search_timer = self.set_timer(SEARCH_NOTICE, self._search_takes_long)
+
+    def _search_takes_long(self) -> None:
+        self._search_timer = None
+        self._search_pending = True
+        self._update_status()
+
+    def _search_done(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self._search_pending = False
 
     def _query_context(self) -> Context:
         flags = self.flag_sets.query_flags(frozenset(self.selected))
@@ -729,6 +746,8 @@ class NewsdeskApp(App[None]):
         self._show_view(facet, view, anchor)
 
     def _query_failed(self, text: str, error: QueryError) -> None:
+        self._search_done()
+        self._update_status()
         self.main.query_one(QueryBar).show_error(
             error_text(text, error.message, error.start, error.end)
         )
@@ -736,6 +755,7 @@ class NewsdeskApp(App[None]):
     def _show_view(self, facet: Facet, view: list[int], anchor: str = "row") -> None:
         if facet != self.facet:
             return
+        self._search_done()
         articles = self.articles
         if facet.kind == "problems":
             articles.empty_message = (
@@ -1222,6 +1242,8 @@ class NewsdeskApp(App[None]):
             if self.load_seconds is not None and len(self.rows) >= 1000:
                 text.append(f"read in {self.load_seconds:.1f} s", style="dim")
                 text.append("  │  ", style="dim")
+        if self._search_pending:
+            text.append("Searching…  │  ", style="italic")
         text.append(self._facet_title(), style="bold")
         if self.facet.kind in {"query", "saved"}:
             text.append(f" · {len(view):,} match{'es' if len(view) != 1 else ''}", style="bold")

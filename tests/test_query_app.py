@@ -80,6 +80,37 @@ async def test_typing_a_query_narrows_the_list_and_escape_restores(
         assert "unknown field" not in screen_text(app)
 
 
+async def test_a_slow_search_says_it_is_at_work(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from reader.query import Query
+
+    evaluate = Query.evaluate
+
+    def slow(self: Query, *args: object, **kwargs: object) -> list[int]:
+        time.sleep(0.8)
+        return evaluate(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        monkeypatch.setattr(Query, "evaluate", slow)
+        await pilot.press("slash")
+        app.query_one(QueryBar).input.value = "cafe"
+        await pilot.pause(0.5)
+        assert "Searching…" in screen_text(app)
+        await wait_loaded(pilot)
+        assert titles(app) == ["Café owners fight rent rises"]
+        assert "Searching…" not in screen_text(app)
+        # A quick one says nothing.
+        monkeypatch.setattr(Query, "evaluate", evaluate)
+        app.query_one(QueryBar).input.value = "topic:climate"
+        await pilot.pause(0.1)
+        assert "Searching…" not in screen_text(app)
+
+
 async def test_a_tree_node_is_a_query_the_user_can_refine(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
