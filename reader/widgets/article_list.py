@@ -23,7 +23,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.model import Row
-from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
+from reader.widgets.line_view import CachedLinesMixin
+from reader.widgets.scrollbar import ThumbScrollBarMixin
 
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
@@ -77,7 +78,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
 
 
-class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
+class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """A scrolling list of articles with a cursor."""
 
     BINDINGS = [
@@ -158,9 +159,7 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         self.empty_message = "Loading…"
         self.marks: Callable[[Row], Marks] = lambda row: PLAIN
         """How each row is marked (read, star, selection): set by the app."""
-        self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
         self._text_width = -1
-        self._styles: dict[str, Style] | None = None
         self.on_width: Callable[[int], object] | None = None
         """Called with the text width whenever it changes (column header)."""
 
@@ -211,25 +210,12 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         changed = position != old
         self.cursor = position
         if count:
-            self._scroll_cursor_into_view()
+            self._scroll_line_into_view(self.cursor)
         if changed:
             self._refresh_line_at(old)
             self._refresh_line_at(position)
         if changed or force_message:
             self.post_message(self.CursorMoved(self.current_row))
-
-    def _refresh_line_at(self, position: int) -> None:
-        y = position - self.scroll_offset.y
-        if 0 <= y < self.size.height:
-            self.refresh_line(y)
-
-    def _scroll_cursor_into_view(self) -> None:
-        top = self.scroll_offset.y
-        height = max(self.scrollable_content_region.height, 1)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
         self._move_to(self.cursor + 1)
@@ -244,10 +230,10 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         self._move_to(len(self.view) - 1)
 
     def action_page_down(self) -> None:
-        self._move_to(self.cursor + max(self.scrollable_content_region.height - 1, 1))
+        self._move_to(self.cursor + self.page_lines)
 
     def action_page_up(self) -> None:
-        self._move_to(self.cursor - max(self.scrollable_content_region.height - 1, 1))
+        self._move_to(self.cursor - self.page_lines)
 
     def action_open(self) -> None:
         row = self.current_row
@@ -272,9 +258,9 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
             else:
                 self._move_to(position)
 
-    def on_resize(self) -> None:
-        self._line_cache.clear()
-        self.set_virtual_size(Size(0, len(self.view)))
+    @property
+    def line_count(self) -> int:
+        return len(self.view)
 
     # -- rendering ----------------------------------------------------------
 
@@ -331,30 +317,6 @@ class ArticleList(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
             style = base + self._style("article-list--empty")
             return Strip([Segment(fit(" " + self.empty_message, width), style)])
         return Strip.blank(width, base)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._line_cache.clear()
-        self._styles = None
-
-    def _on_focus(self, event: events.Focus) -> None:
-        self._styles = None
-        super()._on_focus(event)
-
-    def _on_blur(self, event: events.Blur) -> None:
-        self._styles = None
-        super()._on_blur(event)
-
-    def _style(self, name: str) -> Style:
-        """Component styles, looked up once (they walk the DOM) until the
-        styles or the focus change."""
-        styles = self._styles
-        if styles is None:
-            styles = self._styles = {"": self.rich_style}
-        found = styles.get(name)
-        if found is None:
-            found = styles[name] = self.get_component_rich_style(name)
-        return found
 
     def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
         base = self._style("")

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -25,7 +24,8 @@ from textual.strip import Strip
 from reader.model import Problem
 from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
-from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
+from reader.widgets.line_view import CachedLinesMixin
+from reader.widgets.scrollbar import ThumbScrollBarMixin
 
 GROUPS = (("topic", "Topics"), ("provider", "Providers"), ("category", "Categories"))
 
@@ -140,7 +140,7 @@ class TopicNode:
             self._tree._shape_changed(self)
 
 
-class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
+class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """Facets of the store as a tree; posts `FacetSelected` on a choice."""
 
     BINDINGS = [
@@ -210,8 +210,6 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         """The nodes on show, in order, each with its guide; None: to count."""
         self._line_index: dict[TopicNode, int] = {}
         self._cursor = 0
-        self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
-        self._styles: dict[str, Style] | None = None
         self._all = self.root.add_leaf(node_label("All articles", 0), data=ALL)
         self._triage = {
             kind: self.root.add_leaf(node_label(title, 0), data=Facet(kind))
@@ -323,7 +321,7 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         if line != old:
             self._refresh_line_at(old)
             self._refresh_line_at(line)
-        self._scroll_cursor_into_view()
+        self._scroll_line_into_view(self._cursor)
         node = self.cursor_node
         if node is not None and line != old:
             self._post_facet(node)
@@ -332,19 +330,6 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         facet = node.data
         if facet is not None and not facet.kind.startswith("group:"):
             self.post_message(self.FacetSelected(facet))
-
-    def _refresh_line_at(self, line: int) -> None:
-        y = line - self.scroll_offset.y
-        if 0 <= y < self.size.height:
-            self.refresh_line(y)
-
-    def _scroll_cursor_into_view(self) -> None:
-        top = self.scroll_offset.y
-        height = max(self.scrollable_content_region.height, 1)
-        if self._cursor < top:
-            self.scroll_to(y=self._cursor, animate=False, immediate=True)
-        elif self._cursor >= top + height:
-            self.scroll_to(y=self._cursor - height + 1, animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
         self._move_to(self._cursor + 1)
@@ -359,10 +344,10 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         self._move_to(self.last_line)
 
     def action_page_down(self) -> None:
-        self._move_to(self._cursor + max(self.scrollable_content_region.height - 1, 1))
+        self._move_to(self._cursor + self.page_lines)
 
     def action_page_up(self) -> None:
-        self._move_to(self._cursor - max(self.scrollable_content_region.height - 1, 1))
+        self._move_to(self._cursor - self.page_lines)
 
     def action_select_cursor(self) -> None:
         node = self.cursor_node
@@ -404,9 +389,9 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         else:
             self._move_to(line)
 
-    def on_resize(self) -> None:
-        self._line_cache.clear()
-        self.set_virtual_size(Size(0, len(self.lines)))
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
 
     # -- drawing ----------------------------------------------------------------
 
@@ -440,29 +425,6 @@ class TopicTree(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True)
         if is_cursor:
             strip = strip.apply_style(self._style("topic-tree--cursor"))
         return strip.extend_cell_length(width, base)
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._line_cache.clear()
-        self._styles = None
-
-    def _on_focus(self, event: events.Focus) -> None:
-        self._styles = None
-        super()._on_focus(event)
-
-    def _on_blur(self, event: events.Blur) -> None:
-        self._styles = None
-        super()._on_blur(event)
-
-    def _style(self, name: str) -> Style:
-        """Component styles, looked up once until the styles or focus change."""
-        styles = self._styles
-        if styles is None:
-            styles = self._styles = {"": self.rich_style}
-        found = styles.get(name)
-        if found is None:
-            found = styles[name] = self.get_component_rich_style(name)
-        return found
 
     # -- what the nodes say -----------------------------------------------------
 

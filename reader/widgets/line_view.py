@@ -1,0 +1,87 @@
+"""What the article list and the topic tree share: lines drawn once and
+cached, component styles looked up once, and a cursor line kept on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.widgets.scrollbar import SteadyBoxMixin
+
+
+class CachedLinesMixin(SteadyBoxMixin):
+    """For a `ScrollView` that draws one cached `Strip` per line.
+
+    The widget says how many lines it has (`line_count`); the mixin keeps
+    its virtual size to that on a resize, and empties the line cache when
+    the size or the styles change.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
+        self._styles: dict[str, Style] | None = None
+
+    @property
+    def line_count(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def page_lines(self) -> int:
+        """How far a page up or down moves the cursor."""
+        view = self._view()
+        return max(view.scrollable_content_region.height - 1, 1)
+
+    def _view(self) -> ScrollView:
+        widget = self
+        assert isinstance(widget, ScrollView)
+        return widget
+
+    def on_resize(self) -> None:
+        self._line_cache.clear()
+        self.set_virtual_size(Size(0, self.line_count))
+
+    def _refresh_line_at(self, line: int) -> None:
+        view = self._view()
+        y = line - view.scroll_offset.y
+        if 0 <= y < view.size.height:
+            view.refresh_line(y)
+
+    def _scroll_line_into_view(self, line: int) -> None:
+        view = self._view()
+        top = view.scroll_offset.y
+        height = max(view.scrollable_content_region.height, 1)
+        if line < top:
+            view.scroll_to(y=line, animate=False, immediate=True)
+        elif line >= top + height:
+            view.scroll_to(y=line - height + 1, animate=False, immediate=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # type: ignore[misc]
+        self._line_cache.clear()
+        self._styles = None
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._styles = None
+        super()._on_focus(event)  # type: ignore[misc]
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._styles = None
+        super()._on_blur(event)  # type: ignore[misc]
+
+    def _style(self, name: str) -> Style:
+        """Component styles, looked up once (they walk the DOM) until the
+        styles or the focus change."""
+        styles = self._styles
+        if styles is None:
+            styles = self._styles = {"": self._view().rich_style}
+        found = styles.get(name)
+        if found is None:
+            found = styles[name] = self._view().get_component_rich_style(name)
+        return found
