@@ -233,7 +233,6 @@ class NewsdeskApp(App[None]):
         self._first_screen = False
         self._first_frame = False
         """Whether the first screen of articles has been drawn."""
-        self._shown_first: list[Row] = []
         self._tree_updated = 0.0
         self._last_move = 0.0
         self._load_started_wall = time.time()
@@ -265,8 +264,7 @@ class NewsdeskApp(App[None]):
             self.notify(self.saved.warning, severity="warning", markup=False)
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
-        self._shown_first = self._show_newest()
-        self.load()
+        self.load(self._show_newest())
 
     def _show_newest(self) -> list[Row]:
         """The index's newest rows, on screen now: they take a few
@@ -279,12 +277,24 @@ class NewsdeskApp(App[None]):
         except sqlite3.Error:
             return []  # the loader finds the damage and says so
         if rows:
-            self.ordering.add(rows)
-            self.corpus.extend(rows)
-            counts = Counts()
-            counts.add(rows)
-            self._add_rows(rows, [], self.ordering.order, counts, None, None)
+            self._add_rows(rows, [], *self._take_in(rows), None)
         return rows
+
+    def _take_in(self, rows: list[Row]) -> tuple[list[int], Counts, TriageCounts | None]:
+        """Order, index and count rows about to reach the screen (off the UI
+        thread while a store loads); what `_add_rows` takes with them."""
+        counts = Counts()
+        counts.add(rows)
+        triage: TriageCounts | None = None
+        if self.flags_loaded:
+            triage = TriageCounts()
+            triage.add(rows, self.flags)
+        self.ordering.add(rows)
+        # The query corpus first: any query the UI starts after taking these
+        # rows sees them too.
+        self.corpus.extend(rows)
+        # `ordering.order` is a new list after each add: the UI may keep it.
+        return self.ordering.order, counts, triage
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
@@ -337,7 +347,8 @@ class NewsdeskApp(App[None]):
     # -- loading --------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def load(self) -> None:
+    def load(self, shown: list[Row]) -> None:
+        """Load the store; `shown` are rows already on screen (`_show_newest`)."""
         self._load_started_wall = time.time()
         worker = get_current_worker()
         ordering = self.ordering
@@ -357,26 +368,8 @@ class NewsdeskApp(App[None]):
             while True:
                 self.pacer.give_way(LOAD_GIVES_WAY)
                 part, pending = pending[:HAND_OVER], pending[HAND_OVER:]
-                batch_counts = Counts()
-                batch_counts.add(part)
-                flags = self.flags if self.flags_loaded else None
-                batch_triage: TriageCounts | None = None
-                if flags is not None:
-                    batch_triage = TriageCounts()
-                    batch_triage.add(part, flags)
-                ordering.add(part)
-                # The query corpus first: any query the UI starts after
-                # taking these rows sees them too.
-                self.corpus.extend(part)
-                # `ordering.order` is a new list after each add: the UI may keep it.
                 self.call_from_thread(
-                    self._add_rows,
-                    part,
-                    pending_problems,
-                    ordering.order,
-                    batch_counts,
-                    batch_triage,
-                    progress,
+                    self._add_rows, part, pending_problems, *self._take_in(part), progress
                 )
                 pending_problems = []
                 if not pending:
@@ -386,7 +379,6 @@ class NewsdeskApp(App[None]):
         # With an index, files that changed since it was written come again
         # (replacing their row) or are reported removed: those go through
         # the same path as changes seen while the app runs.
-        shown = self._shown_first
         delivered = {row.path for row in shown}
         events = stream_store(
             self.root, cancelled=lambda: worker.is_cancelled, index=self.index, shown=shown
