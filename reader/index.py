@@ -145,6 +145,11 @@ def default_index_path(store: Path) -> Path:
     return Path(platformdirs.user_cache_dir("newsdesk")) / "index" / f"{digest}.sqlite3"
 
 
+def _labels_of(row: Row) -> tuple[str, ...]:
+    """The row's values kept as labels, in the order of their columns."""
+    return (row.provider, row.domain, TOPIC_SEP.join(row.topics), row.category, row.type)
+
+
 def _utf8(text: str) -> str | bytes:
     """`text` to bind to a `CAST(? AS TEXT)`: as UTF-8 bytes unless ASCII.
 
@@ -512,12 +517,13 @@ class StoreIndex:
         if not rows and not problems:
             return 0
         problem_values = [(p.path, p.mtime_ns, p.size, p.reason) for p in problems]
+        labelled = [(row, _labels_of(row)) for row in rows]
         with self._lock, self._transaction() as conn:
-            self._add_labels(conn, rows)
+            self._add_labels(conn, labelled)
             row_values: list[tuple[object, ...]] = []
-            for row in rows:
+            for row, labels in labelled:
                 try:
-                    row_values.append(self._row_values(conn, row))
+                    row_values.append(self._row_values(conn, row, labels))
                 except _BAD_VALUES:
                     continue
             written = self._insert(conn, _INSERT_FILE, row_values)
@@ -539,24 +545,15 @@ class StoreIndex:
             ids = self._label_ids = dict(conn.execute("SELECT value, id FROM labels"))
         return ids
 
-    def _add_labels(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-        """Give the labels of `rows` that have no id yet one, in two statements
-        per batch rather than two per label (a store has thousands of topic
-        combinations). A label SQLite cannot hold is left to `_row_values`,
-        which skips its row."""
+    def _add_labels(
+        self, conn: sqlite3.Connection, labelled: Sequence[tuple[Row, tuple[str, ...]]]
+    ) -> None:
+        """Give the labels of these rows that have no id yet one, in two
+        statements per batch rather than two per label (a store has
+        thousands of topic combinations). A label SQLite cannot hold is left
+        to `_row_values`, which skips its row."""
         ids = self._labels(conn)
-        missing = {
-            label
-            for row in rows
-            for label in (
-                row.provider,
-                row.domain,
-                TOPIC_SEP.join(row.topics),
-                row.category,
-                row.type,
-            )
-            if label not in ids
-        }
+        missing = {label for _, labels in labelled for label in labels if label not in ids}
         if not missing:
             return
         try:
@@ -574,9 +571,10 @@ class StoreIndex:
         except _BAD_VALUES:
             return
 
-    def _row_values(self, conn: sqlite3.Connection, row: Row) -> tuple[object, ...]:
+    def _row_values(
+        self, conn: sqlite3.Connection, row: Row, labels: tuple[str, ...]
+    ) -> tuple[object, ...]:
         ids = self._labels(conn)
-        labels = (row.provider, row.domain, TOPIC_SEP.join(row.topics), row.category, row.type)
         provider, domain, topics, category, kind = (
             ids.get(label) or self._new_label(conn, ids, label) for label in labels
         )

@@ -168,9 +168,9 @@ def stream_store(
     early, without error, once `cancelled()` returns True; what was parsed
     until then is in the index.
     """
-    load = _Load(root, cancelled, workers, index)
-    load.shown = list(shown) if index is not None else []
-    yield from load.run()
+    yield from _Load(
+        root, cancelled, workers, index, shown=list(shown) if index is not None else []
+    ).run()
 
 
 @dataclass(slots=True)
