@@ -100,6 +100,7 @@ def open_store(
         return _fail(f"cannot read store {path}: {error.strerror or error}")
 
     from reader.config import load_config
+    from reader.malloc import use_one_arena
     from reader.state import (
         State,
         StateCorruptError,
@@ -131,6 +132,8 @@ def open_store(
     # key that comes less than a frame after the last one waits for the next.
     # A reader that follows the cursor wants that wait short.
     os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
+    # Before the app starts its threads (see `reader.malloc`).
+    use_one_arena()
     from reader.app import NewsdeskApp
     from reader.index import StoreIndex
 
