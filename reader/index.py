@@ -335,6 +335,12 @@ class StoreIndex:
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
 
+    def shrink(self) -> None:
+        """Give back the page cache (8 MB at most) once a load is over: the
+        later reads and writes are few and small."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA shrink_memory")
+
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):
             self._conn.close()

@@ -229,6 +229,8 @@ class _Load:
                     if self.cancelled():
                         return
             yield from self.reconcile(walked)
+            if self.index is not None:
+                self.index.shrink()
         finally:
             self.paused.end()
             if helper is not None:
