@@ -531,19 +531,7 @@ class NewsdeskApp(App[None]):
         except FullTextError as error:
             self.call_from_thread(self.notify, f"Bodies are not searchable: {error}", markup=False)
             return
-        rows = self.rows
-        live = {path for path, index in self.path_index.items() if rows[index].has_body}
-        have = bodies.paths()
-        clear = False
-        if only is not None:
-            todo = sorted(only & live)
-            bodies.remove(only - live)
-        elif self._warm:
-            todo = sorted((live - have) | (self._changed_on_start & live))
-            bodies.remove(have - live)
-        else:
-            # Every file was read afresh: so are the bodies.
-            clear, todo = True, sorted(live)
+        clear, todo = self._bodies_todo(bodies, only)
         if bodies.path == ":memory:" or len(todo) < BODIES_IN_PROCESS:
             fill(self.root, bodies, todo, clear=clear)
         else:
@@ -565,6 +553,24 @@ class NewsdeskApp(App[None]):
         if self.bodies is None:
             self.bodies = bodies
             self.call_from_thread(self._bodies_ready)
+
+    def _bodies_todo(self, bodies: FullText, only: frozenset[str] | None) -> tuple[bool, list[str]]:
+        """Whether to clear the body index, and the paths to read into it;
+        drops the bodies of files gone. (Its own method: the sets of 100,000
+        paths it may build are freed before the bodies are read.)"""
+        rows, path_index = self.rows, self.path_index
+        if not self._warm and only is None:
+            # Every file was read afresh: so are the bodies.
+            return True, sorted(path for path, index in path_index.items() if rows[index].has_body)
+        if only is not None:
+            indices = {path: path_index.get(path) for path in only}
+            live = {path for path, i in indices.items() if i is not None and rows[i].has_body}
+            bodies.remove(only - live)
+            return False, sorted(live)
+        live = {path for path, index in path_index.items() if rows[index].has_body}
+        have = bodies.paths()
+        bodies.remove(have - live)
+        return False, sorted((live - have) | (self._changed_on_start & live))
 
     def _bodies_ready(self) -> None:
         if self.query is not None and not self.query.is_empty:
