@@ -1101,6 +1101,7 @@ class NewsdeskApp(App[None]):
             self._set_last_action(change.description + suffix)
         articles = self.articles
         if self.query is not None and self.query.uses_flags and change.changed:
+            articles.refresh_rows()  # until the new view comes
             self.refresh_view(anchor="position" if advance else "row")
         else:
             if advance:

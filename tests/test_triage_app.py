@@ -216,3 +216,30 @@ async def test_counts_add_up_when_rows_arrive_in_small_parts(
         expected.add(app.rows, app.flags)
         assert app.triage == expected
         assert (app.triage.total, app.triage.starred, app.triage.unread) == (11, 4, 6)
+
+
+async def test_marks_redrawn_under_a_query_on_the_marks(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    # The list keeps its drawn lines from one view to the next; a change
+    # of marks under a query that reads them must still redraw them.
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "state.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"is:unread", "enter")
+        await pilot.pause()
+        app.main.set_focus(app.query_one(ArticleList))
+        await pilot.pause()
+        title = current_title(app)
+        assert "★" not in list_line(app, title)
+        await pilot.press("s")
+        await wait_loaded(pilot)
+        assert flags_of(app, title).starred
+        assert "★" in list_line(app, title)
+
+
+def list_line(app: NewsdeskApp, title: str) -> str:
+    """The article list's line (as drawn now) that shows `title`."""
+    articles = app.query_one(ArticleList)
+    lines = [articles.render_line(y).text for y in range(articles.size.height)]
+    return next(line for line in lines if title in line)

@@ -183,7 +183,9 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         previous = self.current_row
         old_position = self.cursor
         self.view = view
-        self._line_cache.clear()
+        # The line cache stays: a line is cached by its row, not its place,
+        # and a new view (a load's next rows, a query) mostly shows rows
+        # already drawn. (Marks that change go through `refresh_rows`.)
         position = 0
         if anchor == "position":
             position = min(old_position, max(len(view) - 1, 0))
