@@ -26,7 +26,6 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from reader import timings
@@ -55,15 +54,13 @@ from reader.store import ParseError, read_article
 from reader.triage import FlagSets, TriageCounts, view_progress
 from reader.views import ALL, Counts, Facet, Ordering
 from reader.widgets.article_list import (
-    DATE_WIDTH,
-    MARKS_WIDTH,
     ArticleList,
     Marks,
-    provider_column_width,
 )
 from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
 from reader.widgets.key_bar import KeyBar
+from reader.widgets.list_header import ListHeader
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar, error_text
 from reader.widgets.status_line import StatusLine
@@ -244,7 +241,7 @@ class NewsdeskApp(App[None]):
             yield TopicTree(id="tree")
             with Vertical(id="middle"):
                 yield QueryBar(id="query-bar")
-                yield Static(id="list-header")
+                yield ListHeader(id="list-header")
                 yield ArticleList(self.rows, id="articles")
             yield DetailView(id="detail")
         yield StatusLine(id="status-bar")
@@ -257,8 +254,13 @@ class NewsdeskApp(App[None]):
         self.sub_title = self.store_title
         articles = self.articles
         articles.marks = self._marks
-        articles.on_width = self._list_resized
+        articles.on_width = self.main.query_one(ListHeader).fit
         articles.focus()
+        # The toasts' rack hides itself when the screen first shows, and
+        # that lays out the screen once more (30 ms) before the first frame:
+        # hidden now, it is hidden with the first layout.
+        for rack in self.main.query("#textual-toastrack"):
+            rack.display = False
         self._update_status()
         if self.saved.warning:
             self.notify(self.saved.warning, severity="warning", markup=False)
@@ -323,15 +325,6 @@ class NewsdeskApp(App[None]):
     @property
     def articles(self) -> ArticleList:
         return self.main.query_one("#articles", ArticleList)
-
-    def _list_resized(self, width: int) -> None:
-        provider = provider_column_width(width)
-        header = " " * MARKS_WIDTH + "Date".ljust(DATE_WIDTH + 1)
-        if provider:
-            header += "Provider".ljust(provider + 1)
-        title_width = max(width - len(header) - 5, 1)
-        header += "Title".ljust(title_width + 1) + "  Q"
-        self.main.query_one("#list-header", Static).update(Text(header, style="bold"))
 
     def _marks(self, row: Row) -> Marks:
         key = row.key

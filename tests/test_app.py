@@ -12,6 +12,7 @@ from reader.views import Facet
 from reader.widgets.article_list import ArticleList
 from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
+from reader.widgets.list_header import ListHeader, header_text
 from reader.widgets.topic_tree import TopicTree
 from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text, screen_text, wait_loaded
 
@@ -467,3 +468,21 @@ async def test_the_key_bar_shows_the_keys_where_the_focus_is(make_store: StoreMa
         await pilot.click(KeyBar, offset=(x + 1, 0))
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_the_column_header_follows_the_list_width(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        articles = app.query_one(ArticleList)
+        width = articles.scrollable_content_region.width
+        header = app.query_one(ListHeader)
+        assert header.text == header_text(width)
+        assert "Provider" in header.text and header.text.rstrip().endswith("Q")
+        assert header.text.rstrip() in screen_text(app)
+        await pilot.resize_terminal(60, 24)  # narrow: the list takes the whole width
+        await pilot.pause()
+        await pilot.pause()
+        assert articles.scrollable_content_region.width != width
+        assert header.text == header_text(articles.scrollable_content_region.width)
+        assert header.text.rstrip() in screen_text(app)
