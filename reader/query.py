@@ -1124,6 +1124,16 @@ class KeyRows:
         else:
             self.one[key] = index
 
+    def add_all(self, keys: Sequence[str], start: int) -> None:
+        """`add` each of `keys`, the first at index `start`, the next at
+        `start + 1`...; at C speed when none of them is known yet."""
+        new = dict(zip(keys, range(start, start + len(keys)), strict=True))
+        if len(new) == len(keys) and self.one.keys().isdisjoint(new):
+            self.one.update(new)
+            return
+        for index, key in enumerate(keys, start):
+            self.add(key, index)
+
     def remove(self, key: str, index: int) -> None:
         more = self.more.get(key)
         if self.one.get(key) == index:

@@ -75,3 +75,17 @@ def test_key_rows_keep_every_row_of_a_key_in_order() -> None:
     assert rows.get("u") == [] and rows.get("v") == []
     rows.add("u", 8)
     assert rows.get("u") == [8]
+
+
+def test_key_rows_add_all_is_add_one_by_one() -> None:
+    batches = [["a", "b", "c"], ["d", "a", "e"], ["f", "f", "g"], ["h"], []]
+    bulk, single = KeyRows(), KeyRows()
+    start = 0
+    for keys in batches:
+        bulk.add_all(keys, start)
+        for index, key in enumerate(keys, start):
+            single.add(key, index)
+        start += len(keys)
+    for key in "abcdefghz":
+        assert bulk.get(key) == single.get(key), key
+    assert bulk.get("a") == [0, 4] and bulk.get("f") == [6, 7]
