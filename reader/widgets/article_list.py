@@ -283,16 +283,9 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
                 self.call_later(self.on_width, width)
         top = self.scroll_offset.y
         has_focus = self.has_focus
-        strips = [self._line(top + y, width, has_focus) for y in crop.line_range]
-        filters = self.get_line_filters()
-        if filters:
-            background = self.background_colors[1]
-            for line_filter in filters:
-                strips = [strip.apply_filter(line_filter, background) for strip in strips]
-        x1, x2 = crop.column_span
-        if x1 or x2 != self.size.width:
-            strips = [strip.crop(x1, x2) for strip in strips]
-        return strips
+        return self._finish_lines(
+            [self._line(top + y, width, has_focus) for y in crop.line_range], crop
+        )
 
     def render_line(self, y: int) -> Strip:
         return self._line(
