@@ -111,6 +111,7 @@ from __future__ import annotations
 
 import calendar
 import difflib
+import heapq
 import math
 import re
 import threading
@@ -133,7 +134,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache, partial
 from itertools import compress, repeat
 from operator import is_not, itemgetter, le
-from typing import Literal, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 from reader.model import Row
 
@@ -1409,7 +1410,7 @@ class Corpus:
             stale = self._stale_nums.pop(name, array("i"))
             start = max(stale, default=-1) + 1
             stale.extend(i for i in range(start, self._n) if column[i] is not None)
-            idx = array("i", sorted(stale, key=column.__getitem__))  # type: ignore[arg-type]
+            idx = array("i", gentle_sorted(stale, key=column.__getitem__))
             vals = array("d", [column[i] for i in idx])  # type: ignore[misc]
             present = bytes(v is not None for v in column)
             hit = self._sorted_nums[name] = (vals, idx, present)
@@ -1649,10 +1650,10 @@ class Corpus:
             stale, self._stale_order = self._stale_order, array("i")
             order = [*stale, *range(len(stale), self._n)]
             rows, published = self.rows, self._published
-            order.sort(key=lambda i: rows[i].path)
+            order = gentle_sorted(order, key=lambda i: rows[i].path)
             undated = [i for i in order if published[i] is None]
             order = [i for i in order if published[i] is not None]
-            order.sort(key=published.__getitem__, reverse=True)  # type: ignore[arg-type]
+            order = gentle_sorted(order, key=published.__getitem__, reverse=True)
             order += undated
         hit = self._orders[keys] = _Order(array("i", order))
         return hit
@@ -1708,6 +1709,31 @@ def _post(index: dict[str, array[int]], key: str, i: int) -> None:
         p.append(i)
 
 
+SORT_RUN = 8192
+"""Most items `gentle_sorted` sorts in one call (1-2 ms)."""
+
+
+def gentle_sorted(
+    items: Iterable[int], key: Callable[[int], Any], reverse: bool = False
+) -> list[int]:
+    """`sorted(items, key=key, reverse=reverse)`, without one long call.
+
+    A sort is one call into C that holds the interpreter until it is done:
+    20-60 ms for 100,000 rows, and the screen, in its own thread, waits for
+    it. Here runs of `SORT_RUN` items are sorted, then merged by a Python
+    loop that lets the screen in every millisecond. It costs about four
+    times the CPU of one sort, in a worker. Stable, as `sorted` is.
+    """
+    items = items if isinstance(items, list) else list(items)
+    if len(items) <= SORT_RUN:
+        return sorted(items, key=key, reverse=reverse)
+    runs = [
+        sorted(items[start : start + SORT_RUN], key=key, reverse=reverse)
+        for start in range(0, len(items), SORT_RUN)
+    ]
+    return list(heapq.merge(*runs, key=key, reverse=reverse))
+
+
 def _sort_pass(
     order: Sequence[int], column: Sequence[float | str | None], desc: bool, numeric: bool
 ) -> list[int]:
@@ -1717,10 +1743,10 @@ def _sort_pass(
         sign = -1.0 if desc else 1.0
         inf = math.inf
         keys = [inf if v is None else sign * v for v in column]  # type: ignore[operator]
-        return sorted(order, key=keys.__getitem__)
+        return gentle_sorted(order, key=keys.__getitem__)
     present = [i for i in order if column[i] is not None]
     missing = [i for i in order if column[i] is None]
-    present.sort(key=column.__getitem__, reverse=desc)  # type: ignore[arg-type]
+    present = gentle_sorted(present, key=column.__getitem__, reverse=desc)
     return present + missing
 
 

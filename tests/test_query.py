@@ -22,6 +22,7 @@ from reader.model import Row
 from reader.query import (
     _NON_WORD,
     FIELDS,
+    SORT_RUN,
     AgeField,
     And,
     Context,
@@ -46,6 +47,7 @@ from reader.query import (
     filter_rows,
     flag_query,
     fold,
+    gentle_sorted,
     parse,
     provider_query,
     quote,
@@ -1424,3 +1426,18 @@ def test_a_phrase_is_looked_for_in_its_own_row_only(
     assert [corpus.rows[i].path for i in parse('"alpha beta"').evaluate(corpus)] == ["a.txt"]
     assert [corpus.rows[i].path for i in parse('"gamma alpha"').evaluate(corpus)] == ["b.txt"]
     assert (len(corpus._text_ends) == 3) == (phrase_checks == 0)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gentle_sorted_is_sorted(reverse: bool) -> None:
+    # Runs merged: the same order as one sort, ties included (stable).
+    rng = random.Random(7)
+    n = 3 * SORT_RUN + 5
+    few = [rng.randint(0, 40) for _ in range(n)]
+    many = [rng.random() for _ in range(n)]
+    for column in (few, many):
+        items = rng.sample(range(n), n)
+        assert gentle_sorted(items, column.__getitem__, reverse) == sorted(
+            items, key=column.__getitem__, reverse=reverse
+        )
+    assert gentle_sorted(iter([3, 1, 2]), lambda i: i) == [1, 2, 3]
