@@ -1441,3 +1441,8 @@ def test_gentle_sorted_is_sorted(reverse: bool) -> None:
             items, key=column.__getitem__, reverse=reverse
         )
     assert gentle_sorted(iter([3, 1, 2]), lambda i: i) == [1, 2, 3]
+    pauses: list[int] = []
+    items = rng.sample(range(n), n)
+    paused = gentle_sorted(items, many.__getitem__, reverse, pause=lambda: pauses.append(1))
+    assert paused == sorted(items, key=many.__getitem__, reverse=reverse)
+    assert len(pauses) == 4 + 3  # before each of the 4 runs, and every SORT_RUN merged
