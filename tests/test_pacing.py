@@ -9,7 +9,7 @@ import pytest
 
 from reader.model import Row
 from reader.pacing import Pacer
-from reader.query import Corpus
+from reader.query import SORT_RUN, Corpus, parse
 
 
 def make_rows(count: int) -> list[Row]:
@@ -80,8 +80,22 @@ def test_prepare_pauses_every_few_hundred_rows() -> None:
     corpus = Corpus(rows)
     calls: list[int] = []
     corpus.prepare(pause=lambda: calls.append(1))
-    # Fields and words each pause every 512 rows.
-    assert len(calls) == 2 * 4
+    # Fields and words each pause every 512 rows; then before each of the
+    # six sorting steps (vocabulary, dates, quality, heat, order, provider).
+    assert len(calls) == 2 * 4 + 6
+
+
+def test_prepare_pauses_within_large_sorts() -> None:
+    rows = make_rows(SORT_RUN + 100)
+    corpus = Corpus(rows)
+    calls: list[int] = []
+    corpus.prepare(pause=lambda: calls.append(1))
+    per_row_loops = 2 * -(-len(rows) // 512)
+    # Each sort of every row is two runs and a merge past SORT_RUN items:
+    # three more pauses for the order's two sorts at least.
+    assert len(calls) >= per_row_loops + 6 + 2 * 3
+    newest_first = sorted(range(len(rows)), key=lambda i: -rows[i].published)  # type: ignore[operator]
+    assert parse("").evaluate(corpus) == newest_first
 
 
 def test_give_way_takes_a_shorter_limit_per_call() -> None:
