@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -266,14 +266,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
 
     # -- rendering ----------------------------------------------------------
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        """The lines in `crop`, straight from the line cache.
-
-        The list has no border, padding or tint, and its lines carry their
-        own background, so the per-line styling pass Textual runs for every
-        widget (a new `Strip` per line per frame) is skipped: a scroll by one
-        row then costs one newly drawn row, not a screenful.
-        """
+    def _content_width(self) -> int:
         width = self.scrollable_content_region.width
         if width != self._text_width:
             # Only now is the width final (scroll bars come and go with the
@@ -281,16 +274,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             self._text_width = width
             if self.on_width is not None:
                 self.call_later(self.on_width, width)
-        top = self.scroll_offset.y
-        has_focus = self.has_focus
-        return self._finish_lines(
-            [self._line(top + y, width, has_focus) for y in crop.line_range], crop
-        )
-
-    def render_line(self, y: int) -> Strip:
-        return self._line(
-            y + self.scroll_offset.y, self.scrollable_content_region.width, self.has_focus
-        )
+        return width
 
     def _line(self, position: int, width: int, has_focus: bool) -> Strip:
         view = self.view

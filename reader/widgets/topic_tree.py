@@ -395,13 +395,10 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
 
     # -- drawing ----------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
-        line = y + self.scroll_offset.y
-        width = self.scrollable_content_region.width
+    def _line(self, line: int, width: int, has_focus: bool) -> Strip:
         lines = self.lines
         if not 0 <= line < len(lines):
             return Strip.blank(width, self._style(""))
-        has_focus = self.has_focus
         is_cursor = line == self._cursor
         key = (line, width, is_cursor, has_focus)
         strip = self._line_cache.get(key)
