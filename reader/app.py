@@ -82,6 +82,10 @@ LOAD_GIVES_WAY = 0.025
 """Seconds a load waits at most, before a hand-over, for keys to pause
 (under a held key: enough for that key's frame, and a 100k load's 50
 hand-overs wait 1.25 s in all)."""
+WATCH_GIVES_WAY = 0.05
+"""Seconds a check of the store waits at most, every few hundred stats, for
+keys to pause (a 100k store's check then takes up to half a second more
+while a key is held)."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.12
@@ -581,7 +585,12 @@ class NewsdeskApp(App[None]):
 
         assert self.index is not None
         worker = get_current_worker()
-        watcher = StoreWatcher(self.root, self.index, since=since)
+        watcher = StoreWatcher(
+            self.root,
+            self.index,
+            since=since,
+            pause=lambda: self.pacer.give_way(WATCH_GIVES_WAY),
+        )
         while not worker.is_cancelled:
             changes = Changes()
             for event in watcher.poll():

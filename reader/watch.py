@@ -15,8 +15,9 @@ by default) instead of asking the operating system for change events:
   a larger one every `files / SWEEP` checks.
 
 At 100,000 files a check costs a few hundred folder stats plus `SWEEP`
-file stats: a few tens of milliseconds, against most of a second for a full
-walk. New and changed files are parsed here, written to the index and
+file stats: about 20 ms, against most of a second for a full walk; a
+`pause` callable, called every `PAUSE_EVERY` stats, lets it wait while the
+user is at the keys. New and changed files are parsed here, written to the index and
 reported with the loader's events (`reader.loader`): `Batch` (a row or
 problem replaces whatever is held for its path), `Removed`, and `Notice`
 when the index fails (watching then stops).
@@ -45,6 +46,10 @@ INTERVAL = 1.0
 plus the time to parse them."""
 SWEEP = 2000
 """Indexed files stat'ed per check, for files rewritten in place."""
+PAUSE_EVERY = 256
+"""Folders or files stat'ed between two calls of the watcher's `pause`:
+a check at 100,000 files takes about 20 ms of the interpreter, which a
+key pressed meanwhile would wait for."""
 RACY_NS = 2_000_000_000
 """A folder modified less than this long before a check is listed again at
 the next check too: on file systems with coarse times (FAT keeps two
@@ -68,8 +73,12 @@ class StoreWatcher:
         *,
         since: float | None = None,
         sweep: int = SWEEP,
+        pause: Callable[[], object] | None = None,
     ) -> None:
         self.root = root
+        self.pause = pause
+        """Called every `PAUSE_EVERY` stats: the app waits there while keys
+        come in (see `reader.pacing`)."""
         self.index = index
         self._prefix = os.path.join(root, "")
         """The store's folder with a trailing separator: store paths joined
@@ -104,7 +113,8 @@ class StoreWatcher:
         removed: set[str] = set()
         problems: list[Problem] = []
         now = time.time_ns()
-        for folder, seen_mtime in list(self.folders.items()):
+        for count, (folder, seen_mtime) in enumerate(list(self.folders.items()), 1):
+            self._maybe_pause(count)
             if folder not in self.folders:
                 continue  # dropped with a parent folder below
             try:
@@ -157,6 +167,10 @@ class StoreWatcher:
             while not cancelled() and time.monotonic() - started < interval:
                 time.sleep(min(0.05, interval))
 
+    def _maybe_pause(self, count: int) -> None:
+        if self.pause is not None and not count % PAUSE_EVERY:
+            self.pause()
+
     # -- folders ------------------------------------------------------------------------
 
     def _abs(self, folder: str) -> str:
@@ -167,6 +181,7 @@ class StoreWatcher:
         self.folders = {}
         stack = [""]
         while stack:
+            self._maybe_pause(len(self.folders) + 1)
             folder = stack.pop()
             try:
                 st = os.stat(self._abs(folder))
@@ -265,7 +280,8 @@ class StoreWatcher:
         batch = self.index.stats_after(self._swept_to, self.sweep)
         prefix = self._prefix
         self._swept_to = batch[-1][0] if len(batch) == self.sweep else ""
-        for path, mtime, size in batch:
+        for count, (path, mtime, size) in enumerate(batch, 1):
+            self._maybe_pause(count)
             if path in changed or path in removed:
                 continue
             try:

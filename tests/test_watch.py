@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import reader.watch
 from reader.index import StoreIndex
 from reader.loader import Batch, Notice, Removed, stream_store
 from reader.store import check_store
@@ -220,6 +221,33 @@ def test_a_link_loop_is_entered_once(make_store: StoreMaker, tmp_path: Path) -> 
         (root / "d" / "b.txt").write_text(article_text("B"), encoding="utf-8")
         events = live.poll()
         assert [r.path for e in events if isinstance(e, Batch) for r in e.rows] == ["d/b.txt"]
+        assert live.held == held_in(root)
+    finally:
+        live.close()
+
+
+def test_a_check_pauses_every_few_stats(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every PAUSE_EVERY folders or files stat'ed, the watcher calls its
+    # pause (the app waits there while keys come in), and still finds changes.
+    monkeypatch.setattr(reader.watch, "PAUSE_EVERY", 2)
+    root = check_store(
+        make_store(
+            {f"d{i}/{j}.txt": article_text(f"A {i}.{j}") for i in range(3) for j in range(4)}
+        )
+    )
+    age_folders(root)
+    pauses: list[int] = []
+    live = Live(root, tmp_path / "index.sqlite3", pause=lambda: pauses.append(1))
+    try:
+        assert live.poll() == []
+        # The first check: 4 folders recorded, then 4 checked, then 12 files
+        # swept (2, 2 and 6 pauses).
+        assert len(pauses) == 2 + 2 + 6
+        (root / "d1" / "new.txt").write_text(article_text("New"), encoding="utf-8")
+        events = live.poll()
+        assert [r.title for e in events if isinstance(e, Batch) for r in e.rows] == ["New"]
         assert live.held == held_in(root)
     finally:
         live.close()
