@@ -486,3 +486,37 @@ async def test_the_column_header_follows_the_list_width(make_store: StoreMaker) 
         assert articles.scrollable_content_region.width != width
         assert header.text == header_text(articles.scrollable_content_region.width)
         assert header.text.rstrip() in screen_text(app)
+
+
+async def test_a_cursor_move_in_a_scrolled_list_redraws_its_lines(
+    make_store: StoreMaker,
+) -> None:
+    # The lines redrawn are the ones the cursor left and reached, where
+    # they are on screen, also when the list is scrolled.
+    files = {
+        f"{i:03d}.txt": article_text(
+            f"Story {i}", date=f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
+        )
+        for i in range(80)
+    }
+    app = NewsdeskApp(make_store(files))
+    async with app.run_test(size=(140, 24)) as pilot:
+        await wait_loaded(pilot)
+        articles = app.query_one(ArticleList)
+        await pilot.press("G")
+        await pilot.pause()
+        top = articles.scroll_offset.y
+        assert top > 0
+        refreshed: list[int] = []
+        refresh = articles.refresh
+
+        def spy(*regions, **kwargs):  # type: ignore[no-untyped-def]
+            refreshed.extend(region.y for region in regions)
+            return refresh(*regions, **kwargs)
+
+        articles.refresh = spy  # type: ignore[method-assign]
+        await pilot.press("k")
+        await pilot.pause()
+        assert articles.scroll_offset.y == top  # no scroll: just two lines
+        cursor = articles.cursor
+        assert sorted(refreshed) == [cursor - top, cursor + 1 - top]

@@ -50,10 +50,10 @@ class CachedLinesMixin(SteadyBoxMixin):
         self.set_virtual_size(Size(0, self.line_count))
 
     def _refresh_line_at(self, line: int) -> None:
+        """Redraw content line `line`, if it is on screen."""
         view = self._view()
-        y = line - view.scroll_offset.y
-        if 0 <= y < view.size.height:
-            view.refresh_line(y)
+        if 0 <= line - view.scroll_offset.y < view.size.height:
+            view.refresh_line(line)  # (it takes the content line, not the screen's)
 
     def _scroll_line_into_view(self, line: int) -> None:
         view = self._view()
