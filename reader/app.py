@@ -560,14 +560,16 @@ class NewsdeskApp(App[None]):
         paths it may build are freed before the bodies are read.)"""
         rows, path_index = self.rows, self.path_index
         if not self._warm and only is None:
-            # Every file was read afresh: so are the bodies.
-            return True, sorted(path for path, index in path_index.items() if rows[index].has_body)
+            # Every file was read afresh: so are the bodies. (A copy of the
+            # paths first: the UI thread may change them meanwhile.)
+            items = list(path_index.items())
+            return True, sorted(path for path, index in items if rows[index].has_body)
         if only is not None:
             indices = {path: path_index.get(path) for path in only}
             live = {path for path, i in indices.items() if i is not None and rows[i].has_body}
             bodies.remove(only - live)
             return False, sorted(live)
-        live = {path for path, index in path_index.items() if rows[index].has_body}
+        live = {path for path, index in list(path_index.items()) if rows[index].has_body}
         have = bodies.paths()
         bodies.remove(have - live)
         return False, sorted((live - have) | (self._changed_on_start & live))
@@ -1094,6 +1096,7 @@ class NewsdeskApp(App[None]):
         """Show a change made to the state: marks, counts, view, status."""
         if change is None:
             self._set_last_action("Nothing to undo." if remember else None)
+            self._refresh_marks()  # a selection may have been cleared all the same
             return
         change.apply(self.flags)
         self.flag_sets.apply(change)

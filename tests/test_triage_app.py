@@ -243,3 +243,21 @@ def list_line(app: NewsdeskApp, title: str) -> str:
     articles = app.query_one(ArticleList)
     lines = [articles.render_line(y).text for y in range(articles.size.height)]
     return next(line for line in lines if title in line)
+
+
+async def test_a_selection_cleared_by_an_action_with_nothing_to_do_is_redrawn(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    # `u` with nothing to undo still clears the selection: its bar must go,
+    # though no state changed (the list keeps its drawn lines otherwise).
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "state.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        title = current_title(app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert list_line(app, title).startswith("▌")
+        await pilot.press("u")
+        await wait_loaded(pilot)
+        assert not app.selected
+        assert not list_line(app, title).startswith("▌")
