@@ -47,7 +47,8 @@ plus the time to parse them."""
 SWEEP = 2000
 """Indexed files stat'ed per check, for files rewritten in place."""
 PAUSE_EVERY = 256
-"""Folders or files stat'ed between two calls of the watcher's `pause`:
+"""Folders (recorded or checked) or swept files between two calls of the
+watcher's `pause`:
 a check at 100,000 files takes about 20 ms of the interpreter, which a
 key pressed meanwhile would wait for."""
 RACY_NS = 2_000_000_000
@@ -180,8 +181,10 @@ class StoreWatcher:
         """Record every folder's time (listing names only, no file stats)."""
         self.folders = {}
         stack = [""]
+        count = 0
         while stack:
-            self._maybe_pause(len(self.folders) + 1)
+            count += 1
+            self._maybe_pause(count)
             folder = stack.pop()
             try:
                 st = os.stat(self._abs(folder))

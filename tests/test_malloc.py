@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -35,8 +36,9 @@ PROGRAM = textwrap.dedent(
 
 
 def arenas(mode: str) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     done = subprocess.run(
-        [sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True, env=env
     )
     return done.stderr.count("Arena ")
 
