@@ -89,10 +89,10 @@ while a key is held)."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.12
-SEARCH_NOTICE = 0.3
-"""Seconds a search may take before the status line says it is at work."""
 """The detail view follows the cursor once it rests this long, so that
 holding `j` scrolls the list at full speed."""
+SEARCH_NOTICE = 0.3
+"""Seconds a search may take before the status line says it is at work."""
 BODIES_IN_PROCESS = 500
 """More bodies to index than this are read by a helper process."""
 BULK = 200

@@ -1571,9 +1571,6 @@ class Corpus:
                 _set(ba, more)
         return int.from_bytes(ba, "little")
 
-    def _rows_of(self, key: str) -> list[int]:
-        return self._key_rows.get(key)
-
     def _flag_mask(self, name: str, keys: Collection[str]) -> int:
         """Rows whose key is in `keys`, updated from the last query's mask.
 
@@ -1597,9 +1594,9 @@ class Corpus:
             else:
                 ba = bytearray(mask.to_bytes(self._n, "little"))
                 for k in added:
-                    _set(ba, self._rows_of(k))
+                    _set(ba, self._key_rows.get(k))
                 for k in removed:
-                    _set(ba, self._rows_of(k), 0)
+                    _set(ba, self._key_rows.get(k), 0)
                 mask = int.from_bytes(ba, "little")
         self._flag_masks[name] = (current, mask)
         return mask

@@ -17,8 +17,8 @@ by default) instead of asking the operating system for change events:
 At 100,000 files a check costs a few hundred folder stats plus `SWEEP`
 file stats: about 20 ms, against most of a second for a full walk; a
 `pause` callable, called every `PAUSE_EVERY` stats, lets it wait while the
-user is at the keys. New and changed files are parsed here, written to the index and
-reported with the loader's events (`reader.loader`): `Batch` (a row or
+user is at the keys. New and changed files are parsed here, written to the
+index and reported with the loader's events (`reader.loader`): `Batch` (a row or
 problem replaces whatever is held for its path), `Removed`, and `Notice`
 when the index fails (watching then stops).
 
@@ -48,9 +48,8 @@ SWEEP = 2000
 """Indexed files stat'ed per check, for files rewritten in place."""
 PAUSE_EVERY = 256
 """Folders (recorded or checked) or swept files between two calls of the
-watcher's `pause`:
-a check at 100,000 files takes about 20 ms of the interpreter, which a
-key pressed meanwhile would wait for."""
+watcher's `pause`: a check at 100,000 files takes about 20 ms of the
+interpreter, which a key pressed meanwhile would wait for."""
 RACY_NS = 2_000_000_000
 """A folder modified less than this long before a check is listed again at
 the next check too: on file systems with coarse times (FAT keeps two

@@ -93,12 +93,12 @@ class CachedLinesMixin(SteadyBoxMixin):
         if view.styles.gutter:
             return super().render_lines(crop)  # type: ignore[misc, no-any-return]
         has_focus = view.has_focus
-        key = (crop, view.scroll_offset.y, view.size, has_focus)
+        top = view.scroll_offset.y
+        key = (crop, top, view.size, has_focus)
         last = self._last_frame
         if last is not None and last[0] == key:
             return last[1]
         width = self._content_width()
-        top = view.scroll_offset.y
         strips = self._finish_lines(
             [self._line(top + y, width, has_focus) for y in crop.line_range], crop
         )
