@@ -693,6 +693,20 @@ def send_paced(control: Control, count: int, interval: float, key: str = "j") ->
     return sent
 
 
+def hold_keys(
+    session: Session, options: Options, result: RunResult, tick: Callable[[], None]
+) -> list[float]:
+    """Send `options.keys` `j` keys as if held down and wait for their marks;
+    records the CPU time per key. Returns when each key was sent."""
+    cpu_before = cpu_seconds(session.pid)
+    held = send_paced(session.control, options.keys, options.key_interval)
+    wait_for_keys(session.marks, held, tick)
+    cpu_held = cpu_delta(cpu_before, cpu_seconds(session.pid))
+    if cpu_held is not None and held:
+        result.cpu_per_held_key_ms = cpu_held * 1000 / len(held)
+    return held
+
+
 def run_empty(tmux: Tmux, options: Options, size: str, run: int) -> RunResult:
     result = RunResult("empty", "-", size, run, load_average())
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp:
@@ -719,12 +733,7 @@ def run_empty(tmux: Tmux, options: Options, size: str, run: int) -> RunResult:
             # The same held keys as newsdesk gets: the floor of this terminal
             # and of Textual, key sent to frame written.
             wait_until(lambda: False, 0.3, marks.poll)
-            cpu_before = cpu_seconds(session.pid)
-            held = send_paced(session.control, options.keys, options.key_interval)
-            wait_for_keys(marks, held, marks.poll)
-            cpu_held = cpu_delta(cpu_before, cpu_seconds(session.pid))
-            if cpu_held is not None and held:
-                result.cpu_per_held_key_ms = cpu_held * 1000 / len(held)
+            held = hold_keys(session, options, result, marks.poll)
             if held:
                 result.keys_held = key_stats(held, marks.keys_between(held[0], math.inf))
             result.vmhwm_mb = (read_status_kb(session.pid, "VmHWM") or 0) / 1024 or None
@@ -834,12 +843,7 @@ def run_newsdesk(
         top = session.control.send("g")
         wait_until(lambda: False, 0.3, tick)
 
-        cpu_before = cpu_seconds(session.pid)
-        held = send_paced(session.control, options.keys, options.key_interval)
-        wait_for_keys(marks, held, tick)
-        cpu_held = cpu_delta(cpu_before, cpu_seconds(session.pid))
-        if cpu_held is not None and held:
-            result.cpu_per_held_key_ms = cpu_held * 1000 / len(held)
+        held = hold_keys(session, options, result, tick)
         wait_until(lambda: False, DRAIN, tick)
         reading = send_paced(session.control, options.reading_keys, options.reading_interval)
         wait_for_keys(marks, reading, tick)
