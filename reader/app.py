@@ -9,7 +9,7 @@ and post messages back.
 from __future__ import annotations
 
 import contextlib
-import gc
+import math
 import sqlite3
 import sys
 import threading
@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from reader import timings
+from reader import collector, timings
 from reader.config import Config
 from reader.index import StoreIndex
 from reader.loader import FIRST_BATCH, Batch, Changes, Notice, Progress, Removed, stream_store
@@ -86,6 +86,8 @@ WATCH_GIVES_WAY = 0.05
 """Seconds a check of the store waits at most, every few hundred stats, for
 keys to pause (a 100k store's check then takes up to half a second more
 while a key is held)."""
+LOAD_DEFERRED_AT_MOST = 0.5
+"""Seconds a warm load waits at most for the first screen to be drawn."""
 TREE_INTERVAL = 1.0
 """Seconds between updates of the tree's counts while a store loads."""
 DETAIL_DELAY = 0.12
@@ -234,6 +236,7 @@ class NewsdeskApp(App[None]):
         self._detail_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._first_screen = False
+        self._deferred_load: list[Row] | None = None
         self._first_frame = False
         """Whether the first screen of articles has been drawn."""
         self._tree_updated = 0.0
@@ -272,7 +275,14 @@ class NewsdeskApp(App[None]):
             self.notify(self.saved.warning, severity="warning", markup=False)
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
-        self.load(self._show_newest())
+        shown = self._show_newest()
+        if shown:
+            # Rows are on screen: the load waits for the first frame, which
+            # would otherwise share the interpreter with it (30 ms later).
+            self._deferred_load = shown
+            self.set_timer(LOAD_DEFERRED_AT_MOST, self._start_deferred_load)
+        else:
+            self.load(shown)
 
     def _show_newest(self) -> list[Row]:
         """The index's newest rows, on screen now: they take a few
@@ -463,7 +473,7 @@ class NewsdeskApp(App[None]):
         self.rows.extend(rows)
         # Rows live for the session: out of the collector's way as they come,
         # or a full collection walks them all mid-load (~0.2 s at 100k).
-        gc.freeze()
+        collector.settle()
         indices = range(start, len(self.rows))
         self.by_key.add_all(keys, start)
         self.path_index.update(zip([row.path for row in rows], indices, strict=True))
@@ -496,7 +506,8 @@ class NewsdeskApp(App[None]):
         # The rows live for the whole session: keep the collector from
         # walking 100,000 objects on every later collection. (No collection
         # first: it would hold the screen for a tenth of a second.)
-        gc.freeze()
+        collector.settle()
+        collector.start_up_done()  # if no rows ever made a first screen
         if not self.rows:
             self.articles.empty_message = "No articles could be read: see Problems in the tree."
             self.articles.refresh()
@@ -691,11 +702,17 @@ class NewsdeskApp(App[None]):
             if worker.is_cancelled:
                 raise Cancelled
             # A search waits for these indexes: no pause while one does (the
-            # keys typing it would otherwise hold it up).
-            self.pacer.give_way(until=lambda: self._searching > 0)
+            # keys typing it would otherwise hold it up). Otherwise they only
+            # make the first search quicker, and wait as long as keys come:
+            # a step of theirs every second under a held key cost the keys
+            # near it up to 30 ms each.
+            self.pacer.give_way(math.inf, until=lambda: self._searching > 0)
 
         with contextlib.suppress(Cancelled):
             self.corpus.prepare(pause=pause)
+            # The indexes live as long as the rows: out of the collector's
+            # way too (a full collection walking them took 20-30 ms).
+            collector.settle()
             timings.mark("prepared", rows=len(self.rows))
 
     # -- views ----------------------------------------------------------------
@@ -783,7 +800,14 @@ class NewsdeskApp(App[None]):
     def _first_screen_out(self) -> None:
         self._first_frame = True
         timings.mark("first_screen", rows=len(self.rows))
+        collector.start_up_done()
+        self._start_deferred_load()
         self._warm_up()
+
+    def _start_deferred_load(self) -> None:
+        if self._deferred_load is not None:
+            shown, self._deferred_load = self._deferred_load, None
+            self.load(shown)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:

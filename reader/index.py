@@ -36,7 +36,6 @@ interrupted (quit, kill -9, power cut) keeps every batch committed before.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import sqlite3
@@ -47,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reader import collector
 from reader.db import write_ahead
 from reader.model import Problem, Row
 
@@ -684,7 +684,7 @@ class _RowDecoder:
 
     def __call__(self, records: list[Any]) -> list[Row]:
         try:
-            with _collector_paused():
+            with collector.paused():
                 return self._rows(records)
         except (IndexError, TypeError, ValueError) as error:
             raise sqlite3.DatabaseError(f"inconsistent records ({error})") from None
@@ -777,23 +777,6 @@ def _decode_joined(records: list[Any]) -> list[Row]:
         ]
     except (TypeError, AttributeError, ValueError) as error:
         raise sqlite3.DatabaseError(f"inconsistent records ({error})") from None
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch of rows is made.
-
-    Rows and the records they come from hold no cycles, yet each
-    allocation counts towards a collection that walks every young object:
-    pausing it halves the time a batch takes. Never held across a yield.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_ahead(conn: sqlite3.Connection) -> sqlite3.Connection:

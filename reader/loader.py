@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reader import collector
 from reader.index import FileProblem, StoreIndex
 from reader.model import Problem, Row
 from reader.store import FileEntry, parse_rows, scan
@@ -189,7 +190,7 @@ class _Load:
     are parsed here at once, for the first screen)."""
     known: dict[str, Row | FileProblem] = field(default_factory=dict)
     """What the index held and has not been seen on disk yet."""
-    paused: _Pause = field(default_factory=lambda: _Pause(False))
+    paused: collector.Hold = field(default_factory=lambda: collector.Hold(False))
     damaged: bool = False
     """The index failed while it was read: every file is parsed again."""
     topic_tuples: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
@@ -202,9 +203,9 @@ class _Load:
     def run(self) -> Iterator[Event]:
         # A warm start makes 100,000 rows in a second and no reference
         # cycles; each collection meanwhile would traverse all the rows made
-        # so far. The collector is paused until the walk is over (the app
-        # freezes the rows once the load is done).
-        self.paused = _Pause(self.index is not None)
+        # so far. The collector is paused until the walk is over, and what
+        # the walk made is settled then (see `reader.collector`).
+        self.paused = collector.Hold(self.index is not None)
         helper: _WalkHelper | None = None
         try:
             walked: _Walked | None = None
@@ -223,7 +224,7 @@ class _Load:
                 if self.indexed:
                     yield self.progress(True)
                 else:
-                    self.paused.end()  # a cold start: parsing takes long
+                    self.paused.release()  # a cold start: parsing takes long
                 if helper is not None and not self.damaged:
                     walked = helper.result(self.cancelled, self.known)
                     if self.cancelled():
@@ -232,7 +233,7 @@ class _Load:
             if self.index is not None:
                 self.index.shrink()
         finally:
-            self.paused.end()
+            self.paused.release(settle=True)
             if helper is not None:
                 helper.stop()
 
@@ -264,7 +265,7 @@ class _Load:
             # (rows delivered are replaced, or removed if gone).
             index.discard(f"it is damaged ({error})")
             self.damaged = True
-            self.paused.end()  # what follows is a full parse
+            self.paused.release()  # what follows is a full parse
             yield Notice(index.notice or "The article index was rebuilt.")
             for path in known:
                 known[path] = _STALE
@@ -330,7 +331,7 @@ class _Load:
                 if now - last_progress > PROGRESS_INTERVAL:
                     last_progress = now
                     yield self.progress(True)
-            self.paused.end()
+            self.paused.release(settle=True)
             if cancelled():
                 return
             if known:
@@ -568,20 +569,6 @@ def _walk_helper_main() -> None:
         [(problem.path, problem.reason) for problem in problems],
     )
     sys.stdout.buffer.write(marshal.dumps(result))
-
-
-class _Pause:
-    """The cyclic garbage collector, paused (when `pause`) until `end()`."""
-
-    def __init__(self, pause: bool) -> None:
-        self.paused = pause and gc.isenabled()
-        if self.paused:
-            gc.disable()
-
-    def end(self) -> None:
-        if self.paused:
-            self.paused = False
-            gc.enable()
 
 
 class _Stale:

@@ -22,6 +22,7 @@ from reader.model import Row
 from reader.query import (
     _NON_WORD,
     FIELDS,
+    MERGE_PAUSE,
     SORT_RUN,
     AgeField,
     And,
@@ -1445,4 +1446,5 @@ def test_gentle_sorted_is_sorted(reverse: bool) -> None:
     items = rng.sample(range(n), n)
     paused = gentle_sorted(items, many.__getitem__, reverse, pause=lambda: pauses.append(1))
     assert paused == sorted(items, key=many.__getitem__, reverse=reverse)
-    assert len(pauses) == 4 + 3  # before each of the 4 runs, and every SORT_RUN merged
+    # Before each of the 4 runs, and every MERGE_PAUSE items merged.
+    assert len(pauses) == 4 + n // MERGE_PAUSE
