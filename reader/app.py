@@ -31,22 +31,10 @@ from textual.worker import get_current_worker
 from reader import collector, timings
 from reader.config import Config
 from reader.index import StoreIndex
+from reader.keyrows import KeyRows
 from reader.loader import FIRST_BATCH, Batch, Changes, Notice, Progress, Removed, stream_store
 from reader.model import Article, Problem, Row
 from reader.pacing import Pacer
-from reader.query import (
-    Context,
-    Corpus,
-    KeyRows,
-    Query,
-    QueryError,
-    category_query,
-    flag_query,
-    parse,
-    provider_query,
-    tag_query,
-    topic_query,
-)
 from reader.resources import styles_path
 from reader.saved import SavedSearches
 from reader.state import NO_FLAGS, Change, Flags, State
@@ -68,6 +56,7 @@ from reader.widgets.topic_tree import TopicTree
 
 if TYPE_CHECKING:
     from reader.fulltext import FullText
+    from reader.query import Context, Corpus, Query, QueryError
 
 
 class Cancelled(Exception):
@@ -105,6 +94,8 @@ SAVED_COUNT_DELAY = 0.4
 
 def facet_query(facet: Facet, saved: SavedSearches) -> str:
     """The query text a tree node stands for (shown in the query bar)."""
+    from reader.query import category_query, flag_query, provider_query, tag_query, topic_query
+
     kind, value = facet.kind, facet.value
     if kind in {"inbox", "unread", "starred", "archived"}:
         return flag_query(kind)
@@ -212,7 +203,8 @@ class NewsdeskApp(App[None]):
         self.triage = TriageCounts()
         self.flag_sets = FlagSets()
         self.flags_loaded = False
-        self.corpus = Corpus()
+        self._corpus: Corpus | None = None
+        self._corpus_lock = threading.Lock()
         self.pacer = Pacer()
         """Background work waits on it while keys come in."""
         self._searching = 0
@@ -295,10 +287,27 @@ class NewsdeskApp(App[None]):
         except sqlite3.Error:
             return []  # the loader finds the damage and says so
         if rows:
-            self._add_rows(rows, [], *self._take_in(rows), progress=None)
+            self._add_rows(rows, [], *self._take_in(rows, corpus=False), progress=None)
         return rows
 
-    def _take_in(self, rows: list[Row]) -> tuple[list[int], Counts, TriageCounts | None, list[str]]:
+    @property
+    def corpus(self) -> Corpus:
+        """The query corpus, made on first use: `reader.query` takes 30 ms
+        to import, and the first screen does not need it. It is made with
+        the rows the app holds then; the loader adds the rest as it hands
+        them over (`_take_in`)."""
+        with self._corpus_lock:
+            if self._corpus is None:
+                from reader.query import Corpus
+
+                corpus = Corpus()
+                corpus.extend(self.rows[:])
+                self._corpus = corpus
+            return self._corpus
+
+    def _take_in(
+        self, rows: list[Row], *, corpus: bool = True
+    ) -> tuple[list[int], Counts, TriageCounts | None, list[str]]:
         """Order, index and count rows about to reach the screen (off the UI
         thread while a store loads); what `_add_rows` takes with them."""
         counts = Counts()
@@ -309,8 +318,9 @@ class NewsdeskApp(App[None]):
             triage.add(rows, self.flags)
         self.ordering.add(rows)
         # The query corpus first: any query the UI starts after taking these
-        # rows sees them too.
-        self.corpus.extend(rows)
+        # rows sees them too. (Not yet made: it takes them when it is.)
+        if corpus:
+            self.corpus.extend(rows)
         # `ordering.order` is a new list after each add: the UI may keep it.
         return self.ordering.order, counts, triage, [row.key for row in rows]
 
@@ -741,12 +751,16 @@ class NewsdeskApp(App[None]):
         self._search_pending = False
 
     def _query_context(self) -> Context:
+        from reader.query import Context
+
         flags = self.flag_sets.query_flags(frozenset(self.selected))
         return Context(flags=flags, body_search=self.bodies)
 
     @work(thread=True, exclusive=True, group="query", exit_on_error=False)
     def _evaluate(self, generation: int, query: Query, context: Context, anchor: str) -> None:
         """Evaluate a query; a newer request makes this one's result unwanted."""
+        from reader.query import QueryError
+
         facet = self.facet
         if generation != self._query_generation:
             return
@@ -837,6 +851,8 @@ class NewsdeskApp(App[None]):
 
     def _set_query(self, text: str) -> bool:
         """Parse `text` as the current query; on an error keep the old one."""
+        from reader.query import QueryError, parse
+
         bar = self.main.query_one(QueryBar)
         try:
             query = parse(text)
@@ -916,6 +932,8 @@ class NewsdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="saved", exit_on_error=False)
     def _count_saved_in_worker(self, items: dict[str, str], context: Context) -> None:
+        from reader.query import QueryError, parse
+
         counts: dict[str, int] = {}
         for name, text in items.items():
             try:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from reader.keyrows import KeyRows
 from reader.model import Row
-from reader.query import Flags as QueryFlags
-from reader.query import KeyRows
 from reader.state import NO_FLAGS, Change, Flags
+
+if TYPE_CHECKING:
+    from reader.query import Flags as QueryFlags
 
 
 @dataclass(slots=True)
@@ -149,6 +152,8 @@ class FlagSets:
 
     def query_flags(self, selected: Collection[str] = frozenset()) -> QueryFlags:
         """The sets as the query language takes them, with the selection."""
+        from reader.query import Flags as QueryFlags
+
         return QueryFlags(
             read=self.read,
             starred=self.starred,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reader.keyrows import KeyRows
 from reader.model import Row
-from reader.query import KeyRows
 from reader.state import State
 from reader.triage import TriageCounts, view_progress
 
