@@ -22,7 +22,6 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
@@ -47,6 +46,7 @@ from reader.widgets.article_list import (
 )
 from reader.widgets.detail import DetailView
 from reader.widgets.help import HelpScreen
+from reader.widgets.kept_lines import KeptHorizontal, KeptScreen, KeptVertical
 from reader.widgets.key_bar import KeyBar
 from reader.widgets.list_header import ListHeader
 from reader.widgets.prompts import ConfirmScreen, TagScreen, TextPrompt
@@ -237,10 +237,13 @@ class NewsdeskApp(App[None]):
 
     # -- layout ---------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        return KeptScreen(id="_default")
+
     def compose(self) -> ComposeResult:
-        with Horizontal(id="panes"):
+        with KeptHorizontal(id="panes"):
             yield TopicTree(id="tree")
-            with Vertical(id="middle"):
+            with KeptVertical(id="middle"):
                 yield QueryBar(id="query-bar")
                 yield ListHeader(id="list-header")
                 yield ArticleList(self.rows, id="articles")

@@ -28,6 +28,7 @@ from textual.style import Style
 from textual.visual import Visual
 
 from reader.model import Article, Problem, Related
+from reader.widgets.kept_lines import KeptLinesMixin
 from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
 BODY_CHUNK = 12_000
@@ -143,7 +144,7 @@ def article_header(article: Article) -> Text:
     return text
 
 
-class DetailView(SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
+class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """One article: header, excerpt, body (in parts), related items, links.
 
     `tab` enters the related items (a cursor moves through them with `j`

@@ -15,6 +15,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 
+from reader.widgets.kept_lines import KeptLinesMixin
+
 KEY_STYLE = "bold $footer-key-foreground"
 DESCRIPTION_STYLE = "$footer-description-foreground"
 GAP = 2
@@ -31,7 +33,7 @@ class Shown:
     enabled: bool
 
 
-class KeyBar(Widget, can_focus=False):
+class KeyBar(KeptLinesMixin, Widget, can_focus=False):
     """The bindings that are shown where the focus is; a click presses one."""
 
     ALLOW_SELECT = False

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from reader.widgets.article_list import DATE_WIDTH, MARKS_WIDTH, provider_column_width
+from reader.widgets.kept_lines import KeptLinesMixin
 
 
 def header_text(width: int) -> str:
@@ -23,7 +24,7 @@ def header_text(width: int) -> str:
     return header + "Title".ljust(title_width + 1) + "  Q"
 
 
-class ListHeader(Widget):
+class ListHeader(KeptLinesMixin, Widget):
     DEFAULT_CSS = """
     ListHeader {
         height: 1;

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from reader.widgets.kept_lines import KeptLinesMixin
+
 PLACEHOLDER = "/ search: words, topic:AI, is:unread, quality:>=50, age:<7d, sort:-heat …"
 
 
@@ -24,7 +26,7 @@ def error_text(query: str, message: str, start: int, end: int) -> Text:
     return text
 
 
-class QueryBar(Vertical):
+class QueryBar(KeptLinesMixin, Vertical):
     """An `Input` for the query and a line for its error, if any."""
 
     BINDINGS = [Binding("escape", "cancel", "Restore the previous query", show=False)]

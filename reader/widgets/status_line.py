@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.content import Content
 from textual.widget import Widget
 
+from reader.widgets.kept_lines import KeptLinesMixin
+
 BAR_WIDTH = 20
 """Cells of the progress bar."""
 
@@ -29,7 +31,7 @@ def progress_bar(done: int, total: int | None, width: int = BAR_WIDTH) -> Conten
     return bar + Content(f" {fraction * 100:3.0f}%")
 
 
-class StatusLine(Widget):
+class StatusLine(KeptLinesMixin, Widget):
     """The status on the left; the last action and any progress on the right."""
 
     DEFAULT_CSS = """
