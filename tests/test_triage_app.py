@@ -261,3 +261,27 @@ async def test_a_selection_cleared_by_an_action_with_nothing_to_do_is_redrawn(
         await wait_loaded(pilot)
         assert not app.selected
         assert not list_line(app, title).startswith("▌")
+
+
+async def test_a_count_turns_dim_once_the_last_unread_article_is_read(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    # "All articles 1" reads the same all unread (bold) and all read (dim):
+    # the label must follow its style, not only its words.
+    app = NewsdeskApp(store(make_store, count=1), state=State(tmp_path / "state.sqlite3"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        tree = app.main.query_one(TopicTree)
+
+        def count_style() -> str:
+            label = tree._all.label
+            return str(next(span.style for span in label.spans if span.start > 0))
+
+        assert count_style() == "bold"
+        await pilot.press("m")
+        await pilot.pause()
+        assert flags_of(app, "Story 0").read
+        assert count_style() == "dim"
+        await pilot.press("u")
+        await pilot.pause()
+        assert count_style() == "bold"

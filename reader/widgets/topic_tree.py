@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from rich.segment import Segment
-from rich.text import Text
+from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -222,7 +222,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         self._groups: dict[str, TopicNode] = {}
         self._facet_nodes: dict[Facet, TopicNode] = {}
         self._problems_node: TopicNode | None = None
-        self._shown: dict[TopicNode, str] = {}
+        self._shown: dict[TopicNode, tuple[str, tuple[Span, ...]]] = {}
         """What each node's label says now, so unchanged labels are not redrawn."""
         self._latest: tuple[Counts, TriageCounts] | None = None
         self._stale: set[str] = set()
@@ -426,9 +426,11 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
     # -- what the nodes say -----------------------------------------------------
 
     def _relabel(self, node: TopicNode, label: Text) -> None:
-        plain = label.plain
-        if self._shown.get(node) != plain:
-            self._shown[node] = plain
+        # The styles count too: " 12" is bold while all twelve are unread
+        # and dim once they are all read.
+        shown = (label.plain, tuple(label.spans))
+        if self._shown.get(node) != shown:
+            self._shown[node] = shown
             node.set_label(label)
 
     def update_counts(
