@@ -6,9 +6,9 @@ newsdesk want it off for a while:
 - start-up, until the first screen is drawn: Textual's freshly imported
   modules make a full collection take about 50 ms, and the young ones
   another 20 ms between them;
-- the walk of a warm index, and each batch of rows the index makes: rows
-  hold no reference cycles, yet every collection meanwhile would walk all
-  the rows made so far.
+- a load (a warm index's walk, or a cold load until every file is parsed)
+  and each batch of rows the index makes: rows hold no reference cycles,
+  yet every collection meanwhile would walk all the rows made so far.
 
 Each takes a `Hold`; the collector runs again once the last one is released,
 and only if it ran before the first. What start-up and a walk made is then

@@ -12,10 +12,11 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.widgets.kept_lines import KeptLinesMixin
 from reader.widgets.scrollbar import SteadyBoxMixin
 
 
-class CachedLinesMixin(SteadyBoxMixin):
+class CachedLinesMixin(KeptLinesMixin, SteadyBoxMixin):
     """For a `ScrollView` that draws one cached `Strip` per line.
 
     The widget says how many lines it has (`line_count`); the mixin keeps
@@ -27,8 +28,6 @@ class CachedLinesMixin(SteadyBoxMixin):
         super().__init__(*args, **kwargs)
         self._line_cache: dict[tuple[int, int, bool, bool], Strip] = {}
         self._styles: dict[str, Style] | None = None
-        self._last_frame: tuple[tuple[object, ...], list[Strip]] | None = None
-        """The lines last handed to Textual, and what they were drawn for."""
 
     @property
     def line_count(self) -> int:
@@ -75,42 +74,28 @@ class CachedLinesMixin(SteadyBoxMixin):
             y + view.scroll_offset.y, view.scrollable_content_region.width, view.has_focus
         )
 
-    def render_lines(self, crop: Region) -> list[Strip]:
+    def _fresh_lines(self, crop: Region) -> list[Strip]:
         """The lines in `crop`, straight from the line cache.
 
         Textual's own pass over a widget's lines (borders, padding, tint)
         makes a new `Strip` per line per frame: 0.3-0.5 ms a line, 10-20 ms
         for a tree whose counts all change. These lines carry their own
         background (the widget's, tinted when focused), so the pass is
-        skipped unless the widget has a border or padding.
-
-        Textual asks every widget on screen for all of its lines in every
-        frame, even when only another widget changed (a held key scrolls the
-        list 30 times a second): until this widget refreshes, scrolls,
-        resizes or changes focus, the last lines are handed back as they are.
+        skipped unless the widget has a border or padding. (The frame they
+        make is kept until the widget changes: `KeptLinesMixin`.)
         """
         view = self._view()
         if view.styles.gutter:
-            return super().render_lines(crop)  # type: ignore[misc, no-any-return]
+            return super()._fresh_lines(crop)
         has_focus = view.has_focus
         top = view.scroll_offset.y
-        key = (crop, top, view.size, has_focus)
-        last = self._last_frame
-        if last is not None and last[0] == key:
-            return last[1]
         width = self._content_width()
-        strips = self._finish_lines(
+        return self._finish_lines(
             [self._line(top + y, width, has_focus) for y in crop.line_range], crop
         )
-        self._last_frame = (key, strips)
-        return strips
 
     def _content_width(self) -> int:
         return self._view().scrollable_content_region.width
-
-    def refresh(self, *regions: Region, **kwargs: Any) -> Any:
-        self._last_frame = None
-        return super().refresh(*regions, **kwargs)  # type: ignore[misc]
 
     def _finish_lines(self, strips: list[Strip], crop: Region) -> list[Strip]:
         """Line filters (e.g. for a terminal without colours) and the crop."""
@@ -129,7 +114,6 @@ class CachedLinesMixin(SteadyBoxMixin):
         super().notify_style_update()  # type: ignore[misc]
         self._line_cache.clear()
         self._styles = None
-        self._last_frame = None
 
     def _on_focus(self, event: events.Focus) -> None:
         self._styles = None
