@@ -911,9 +911,9 @@ def summarise(
     """Medians over runs of each figure (a run's key percentiles are its own)."""
     by_run = {empty.run: empty for empty in empties}
 
-    def keys(name: str, attribute: str) -> float | None:
+    def keys(name: str, attribute: str, of: Sequence[RunResult] = runs) -> float | None:
         values = []
-        for run in runs:
+        for run in of:
             stats = getattr(run, name)
             values.append(None if stats is None else getattr(stats, attribute))
         return median(values)
@@ -944,12 +944,8 @@ def summarise(
         "held_e2e_p50_ms": keys("keys_held", "e2e_p50"),
         "held_e2e_p95_ms": keys("keys_held", "e2e_p95"),
         "held_e2e_max_ms": keys("keys_held", "e2e_max"),
-        "empty_held_e2e_p50_ms": median(
-            [None if e.keys_held is None else e.keys_held.e2e_p50 for e in empties]
-        ),
-        "empty_held_e2e_p95_ms": median(
-            [None if e.keys_held is None else e.keys_held.e2e_p95 for e in empties]
-        ),
+        "empty_held_e2e_p50_ms": keys("keys_held", "e2e_p50", empties),
+        "empty_held_e2e_p95_ms": keys("keys_held", "e2e_p95", empties),
         "empty_cpu_per_held_key_ms": median([e.cpu_per_held_key_ms for e in empties]),
         "reading_app_p95_ms": keys("keys_reading", "app_p95"),
         "reading_app_max_ms": keys("keys_reading", "app_max"),
