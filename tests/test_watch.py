@@ -43,6 +43,12 @@ class Live:
     def close(self) -> None:
         self.index.close()
 
+    def __enter__(self) -> Live:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @pytest.fixture
 def live(make_store: StoreMaker, tmp_path: Path) -> Live:
@@ -58,9 +64,8 @@ def live(make_store: StoreMaker, tmp_path: Path) -> Live:
         )
     )
     age_folders(root)
-    result = Live(root, tmp_path / "index.sqlite3")
-    yield result  # type: ignore[misc]
-    result.close()
+    with Live(root, tmp_path / "index.sqlite3") as result:
+        yield result  # type: ignore[misc]
 
 
 def test_nothing_changed_nothing_reported(live: Live) -> None:
@@ -123,8 +128,7 @@ def test_a_file_rewritten_in_place_is_found_by_the_sweep(
 ) -> None:
     root = check_store(make_store({f"f/{i}.txt": article_text(f"Article {i}") for i in range(5)}))
     age_folders(root)
-    live = Live(root, tmp_path / "index.sqlite3", sweep=2)
-    try:
+    with Live(root, tmp_path / "index.sqlite3", sweep=2) as live:
         assert live.poll() == []
         folder_time = (root / "f").stat().st_mtime_ns
         with open(root / "f" / "4.txt", "r+", encoding="utf-8") as handle:
@@ -137,8 +141,6 @@ def test_a_file_rewritten_in_place_is_found_by_the_sweep(
             "Article 4, edited in place"
         ]
         assert live.held == held_in(root)
-    finally:
-        live.close()
 
 
 def test_without_the_sweep_an_in_place_edit_goes_unseen(
@@ -146,15 +148,12 @@ def test_without_the_sweep_an_in_place_edit_goes_unseen(
 ) -> None:
     root = check_store(make_store({"f/a.txt": article_text("Before")}))
     age_folders(root)
-    live = Live(root, tmp_path / "index.sqlite3", sweep=0)
-    try:
+    with Live(root, tmp_path / "index.sqlite3", sweep=0) as live:
         assert live.poll() == []
         folder_time = (root / "f").stat().st_mtime_ns
         (root / "f" / "a.txt").write_text(article_text("After"), encoding="utf-8")
         os.utime(root / "f", ns=(folder_time, folder_time))
         assert live.poll() == []
-    finally:
-        live.close()
 
 
 def test_changes_made_during_the_load_are_found_at_the_first_check(
@@ -214,16 +213,13 @@ def test_a_failing_index_stops_the_watch_with_a_notice(live: Live) -> None:
 def test_a_link_loop_is_entered_once(make_store: StoreMaker, tmp_path: Path) -> None:
     root = check_store(make_store({"d/a.txt": article_text("A")}))
     age_folders(root)
-    live = Live(root, tmp_path / "index.sqlite3")
-    try:
+    with Live(root, tmp_path / "index.sqlite3") as live:
         assert live.poll() == []
         (root / "d" / "up").symlink_to(root, target_is_directory=True)
         (root / "d" / "b.txt").write_text(article_text("B"), encoding="utf-8")
         events = live.poll()
         assert [r.path for e in events if isinstance(e, Batch) for r in e.rows] == ["d/b.txt"]
         assert live.held == held_in(root)
-    finally:
-        live.close()
 
 
 def test_a_check_pauses_every_few_stats(
@@ -239,8 +235,7 @@ def test_a_check_pauses_every_few_stats(
     )
     age_folders(root)
     pauses: list[int] = []
-    live = Live(root, tmp_path / "index.sqlite3", pause=lambda: pauses.append(1))
-    try:
+    with Live(root, tmp_path / "index.sqlite3", pause=lambda: pauses.append(1)) as live:
         assert live.poll() == []
         # The first check: 4 folders recorded, then 4 checked, then 12 files
         # swept (2, 2 and 6 pauses).
@@ -249,5 +244,3 @@ def test_a_check_pauses_every_few_stats(
         events = live.poll()
         assert [r.title for e in events if isinstance(e, Batch) for r in e.rows] == ["New"]
         assert live.held == held_in(root)
-    finally:
-        live.close()
