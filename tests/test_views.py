@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from reader.model import Row
 from reader.views import ALL, Counts, Facet, Ordering
 
@@ -36,6 +38,16 @@ def test_incremental_ordering_equals_a_full_sort_newest_first_undated_last() -> 
         key=lambda i: (rows[i].published is None, -(rows[i].published or 0), i),
     )
     assert ordering.order == expected
+
+
+@pytest.mark.parametrize("arrival", ["newest first", "oldest first"])
+def test_rows_arriving_in_date_order_merge_like_a_full_sort(arrival: str) -> None:
+    dates = sorted((float(d // 3) for d in range(600)), reverse=arrival == "newest first")
+    rows = [row(i, date) for i, date in enumerate(dates)]
+    ordering = Ordering()
+    for start in range(0, 600, 80):
+        ordering.add(rows[start : start + 80])
+    assert ordering.order == sorted(range(600), key=lambda i: (-dates[i], i))
 
 
 def test_counts_by_facet() -> None:
