@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from textual.app import App, ComposeResult
 
 from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
+from reader.widgets import topic_tree
 from reader.widgets.topic_tree import TopicTree
 
 
@@ -79,6 +81,38 @@ async def test_new_counts_redraw_their_lines_and_the_cursor_stays_on_its_node() 
         assert tree.cursor_node is not None and tree.cursor_node.data == Facet("topic", "Space")
         await pilot.pause()
         assert app.chosen == [Facet("topic", "Space")]
+
+
+async def test_one_update_counts_the_lines_once_however_many_names_it_adds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walks = 0
+    walk = topic_tree._walk
+
+    def counted(node: topic_tree.TopicNode, guide: str) -> object:
+        nonlocal walks
+        walks += node.parent is None  # a walk from the root (it recurses)
+        return walk(node, guide)
+
+    app = TreeApp()
+    async with app.run_test(size=(40, 30)) as pilot:
+        tree = app.query_one(TopicTree)
+        tree.update_counts(counts({"Space": 3}), TriageCounts(total=3), [])
+        tree.select_facet(Facet("topic", "Space"))
+        await pilot.pause()
+        monkeypatch.setattr(topic_tree, "_walk", counted)
+        # Fifty new names (a second of a large store's load) and new counts.
+        many = {f"Topic {n:02}": 1 for n in range(50)}
+        tree.update_counts(counts({"Space": 4, **many}), TriageCounts(total=54), [])
+        assert walks == 1
+        assert tree.cursor_node is not None and tree.cursor_node.data == Facet("topic", "Space")
+        shown = lines(tree)
+        assert shown[8] == "├ Space 4" and shown[9] == "├ Topic 00 1"
+        # Opening a group whose names waited: counted once too.
+        walks = 0
+        tree._groups["provider"].expand()
+        assert walks == 1
+        assert "└ Harbour Post 54" in lines(tree)
 
 
 async def test_keys_move_choose_fold_and_open() -> None:
