@@ -144,6 +144,14 @@ async def test_related_items_take_a_cursor_and_clicks() -> None:
         assert detail.related_current is None and "Related" not in detail.text
 
 
+def numbered_rows(count: int) -> list[Row]:
+    """Rows "Article 0", "Article 1"...: each older than the one before."""
+    return [
+        Row(f"{i}.txt", f"Article {i}", "", "", 1.7e9 - i, 50, 0, (), "", "", "", "", False, 0)
+        for i in range(count)
+    ]
+
+
 class ListApp(App[None]):
     def __init__(self, rows: list[Row]) -> None:
         super().__init__()
@@ -157,11 +165,7 @@ class ListApp(App[None]):
 
 
 async def test_the_list_scroll_bar_redraws_only_when_its_thumb_moves() -> None:
-    rows = [
-        Row(f"{i}.txt", f"Article {i}", "", "", 1.7e9 - i, 50, 0, (), "", "", "", "", False, 0)
-        for i in range(10_000)
-    ]
-    app = ListApp(rows)
+    app = ListApp(numbered_rows(10_000))
     async with app.run_test(size=(80, 24)) as pilot:
         articles = app.query_one(ArticleList)
         articles.focus()
@@ -182,3 +186,29 @@ async def test_the_list_scroll_bar_redraws_only_when_its_thumb_moves() -> None:
         await pilot.pause()
         last = [list(strip) for strip in bar.render_lines(bar.size.region)]
         assert bar._strips is not drawn and last != first
+
+
+async def test_rows_added_below_the_screen_redraw_neither_the_list_nor_its_bar() -> None:
+    app = ListApp(numbered_rows(10_000))
+    async with app.run_test(size=(80, 24)) as pilot:
+        articles = app.query_one(ArticleList)
+        articles.set_view(list(range(5_000)))
+        await pilot.press("j", "j")
+        await pilot.pause()
+        bar = articles.vertical_scrollbar
+        assert isinstance(bar, ThumbScrollBar)
+        kept, drawn = articles._kept, bar._strips
+        assert kept is not None and drawn is not None
+        # A load's next rows, older than those on screen: only the count
+        # behind the bar grows (its one-cell thumb stays at the top).
+        articles.set_view(list(range(7_000)))
+        await pilot.pause()
+        assert articles._kept is kept and bar._strips is drawn
+        assert articles.current_row == 2 and articles.cursor == 2
+        # A newer row comes in at the top: the list is drawn again, and the
+        # cursor stays on its article, one line further down.
+        articles.set_view([9_999, *range(7_000)])
+        await pilot.pause()
+        assert articles._kept is not kept
+        assert articles.current_row == 2 and articles.cursor == 3
+        assert "Article 9999" in articles.render_line(0).text

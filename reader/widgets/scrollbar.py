@@ -48,6 +48,15 @@ class ThumbScrollBar(ScrollBar):
         if self.thumb() != self._drawn:
             self.refresh()
 
+    def resize_window(self, virtual: int, window: int) -> None:
+        """The content or the window changed size: drawn again only if the
+        thumb moved. (Textual's bar redraws on every change: a full-height
+        region on every hand-over of rows while a store loads.)"""
+        self.set_reactive(ScrollBar.window_virtual_size, virtual)
+        self.set_reactive(ScrollBar.window_size, window)
+        if self.thumb() != self._drawn:
+            self.refresh()
+
     def _bar_style(self) -> Style:
         parent = self.parent
         assert isinstance(parent, Widget)
@@ -135,12 +144,21 @@ class SteadyBoxMixin:
     style (hiding the widget, a new width) still lay out the screen.
     """
 
-    def set_virtual_size(self, size: Size) -> None:
+    def set_virtual_size(self, size: Size, *, redraw: bool = True) -> None:
+        """(`redraw=False`: the caller redraws what changed on screen.)"""
         widget = self
         assert isinstance(widget, Widget)
         if widget.is_mounted and widget.styles.overflow_y == "scroll":
             widget.set_reactive(Widget.virtual_size, size)
-            widget._scroll_update(size)
-            widget.refresh()
+            bar = widget.vertical_scrollbar
+            if isinstance(bar, ThumbScrollBar) and widget.show_vertical_scrollbar:
+                widget._refresh_scrollbars()
+                height = widget.container_size.height - widget.scrollbar_size_horizontal
+                bar.resize_window(size.height, height)
+                widget.scroll_y = widget.validate_scroll_y(widget.scroll_y)
+            else:
+                widget._scroll_update(size)
+            if redraw:
+                widget.refresh()
         else:
             widget.virtual_size = size
