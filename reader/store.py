@@ -94,7 +94,10 @@ def check_store(root: Path) -> Path:
 
 
 def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntry]:
-    """Yield the article files under `root`, depth first, in name order.
+    """Yield the article files under `root`, depth first, in reverse name
+    order: in a store of dated folders and files, the newest come first, so
+    a cold start shows the newest articles first and the rest of the load
+    mostly adds rows below them.
 
     Hidden files and folders (a leading dot) are skipped. Symbolic links to
     folders are followed once: a folder already visited (by device and
@@ -108,7 +111,7 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
         folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=lambda e: e.name, reverse=True)
         except OSError as error:
             if problems is not None and prefix:
                 problems.append(Problem(prefix.rstrip("/"), _os_reason(error)))

@@ -129,12 +129,30 @@ def test_hidden_files_and_folders_and_other_suffixes_are_skipped(make_store: Sto
     assert sorted(e.path for e in scan(root)) == ["a.txt", "sub/b.md"]
 
 
+def test_the_scan_comes_newest_first_in_a_store_of_dated_folders(make_store: StoreMaker) -> None:
+    root = make_store(
+        {
+            "2025/12/31-a.txt": article_text(),
+            "2026/01/01-a.txt": article_text(),
+            "2026/01/01-b.txt": article_text(),
+            "2026/11/27-a.txt": article_text(),
+        }
+    )
+    assert [entry.path for entry in scan(root)] == [
+        "2026/11/27-a.txt",
+        "2026/01/01-b.txt",
+        "2026/01/01-a.txt",
+        "2025/12/31-a.txt",
+    ]
+
+
 def test_symlink_loops_do_not_hang_the_scan(make_store: StoreMaker) -> None:
     root = make_store({"a/x.txt": article_text()})
     os.symlink(root, root / "a" / "loop")
     os.symlink(root / "a", root / "again")
     paths = [entry.path for entry in scan(root)]
-    assert paths == ["a/x.txt"]
+    # The folder is entered once, by whichever name comes first.
+    assert len(paths) == 1 and paths[0].endswith("/x.txt")
 
 
 def test_dangling_link_is_reported_as_unreadable(make_store: StoreMaker) -> None:
