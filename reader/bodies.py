@@ -2,17 +2,20 @@
 
 Reading and parsing thousands of files is CPU work; done in the app's
 process it would compete with the screen for the interpreter. The app
-sends the list of paths here and waits for the count.
+sends the paths here through a pipe and waits for the process to end.
 """
 
 from __future__ import annotations
 
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from reader.fulltext import FullText
 from reader.store import ParseError, read_article
 
 BATCH = 200
+SEND_PART = 2_000
+"""Paths sent to the helper process at once (a millisecond to pickle)."""
 
 
 def fill(root: Path, fulltext: FullText, paths: list[str], *, clear: bool = False) -> int:
@@ -32,7 +35,23 @@ def fill(root: Path, fulltext: FullText, paths: list[str], *, clear: bool = Fals
     return done
 
 
-def fill_file(root: str, fulltext_path: str, paths: list[str], clear: bool) -> int:
-    """`fill` for a worker process: opens the index file itself."""
+def fill_file(root: str, fulltext_path: str, paths: Connection, clear: bool) -> int:
+    """`fill` for a worker process: opens the index file itself, and takes
+    the paths from `paths`, in parts, until an empty one (see `send_paths`)."""
+    todo: list[str] = []
+    while part := paths.recv():
+        todo.extend(part)
+    paths.close()
     with FullText(fulltext_path) as fulltext:
-        return fill(Path(root), fulltext, paths, clear=clear)
+        return fill(Path(root), fulltext, todo, clear=clear)
+
+
+def send_paths(connection: Connection, paths: list[str]) -> None:
+    """Send `paths` to `fill_file` in parts: pickled at once, 100,000 paths
+    are one call of some 45 ms that holds the interpreter (and the screen)."""
+    try:
+        for start in range(0, len(paths), SEND_PART):
+            connection.send(paths[start : start + SEND_PART])
+        connection.send([])
+    finally:
+        connection.close()

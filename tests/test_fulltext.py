@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import StoreMaker, article_text
 
 from reader.fulltext import SCHEMA_VERSION, FullText, FullTextError
 from reader.model import Row
@@ -227,3 +228,27 @@ def test_queries_search_bodies_through_the_index(index: FullText) -> None:
     assert found("primer OR zurich") == {"a.txt", "c.txt"}
     assert found("-facial") == {"a.txt"}
     assert parse("facial").count(corpus, ctx) == 2
+
+
+def test_a_helper_process_takes_the_paths_in_parts_and_fills_the_index(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader import bodies
+    from reader.loader import mp_context
+
+    root = make_store(
+        {f"{i}.md": article_text(f"Story {i}", body=f"Body {i}: zeppelin{i}") for i in range(5)}
+    )
+    monkeypatch.setattr(bodies, "SEND_PART", 2)  # three parts, and the empty one
+    context = mp_context()
+    receiver, sender = context.Pipe(duplex=False)
+    path = str(tmp_path / "bodies.sqlite3")
+    process = context.Process(target=bodies.fill_file, args=(str(root), path, receiver, False))
+    process.start()
+    receiver.close()
+    bodies.send_paths(sender, [f"{i}.md" for i in range(5)])
+    process.join(60)
+    assert process.exitcode == 0
+    with FullText(path) as fulltext:
+        assert fulltext.paths() == {f"{i}.md" for i in range(5)}
+        assert fulltext.search("zeppelin4") == frozenset({"4.md"})
