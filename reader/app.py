@@ -980,19 +980,21 @@ class NewsdeskApp(App[None]):
         now = time.monotonic()
         rapid = now - self._last_move < DETAIL_DELAY
         self._last_move = now
-        if rapid:
-            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
-        elif self._first_frame:
-            self.call_later(self._show_current)
-        # (Before that, the first article's detail follows the first screen,
-        # once its parsers are imported: `_warm_up`.)
-        if self.config.mark_read_after > 0:
-            self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
         if timings.enabled():
             started = time.perf_counter()
             self.call_after_refresh(
                 lambda: timings.mark("key", ms=(time.perf_counter() - started) * 1000)
             )
+        if rapid:
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        elif self._first_frame:
+            # Once the frame with the cursor moved is out: the list answers
+            # the key at once, and the article follows in the next frame.
+            self.call_after_refresh(self._show_current)
+        # (Before that, the first article's detail follows the first screen,
+        # once its parsers are imported: `_warm_up`.)
+        if self.config.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
 
     def _show_current(self) -> None:
         if not self.is_running or not self.screen_stack:
@@ -1004,12 +1006,17 @@ class NewsdeskApp(App[None]):
         if row_index is None:
             return
         row = self.rows[row_index]
+        started = time.perf_counter()
         try:
             article = read_article(self.root, row.path)
         except ParseError as error:
             self._show_in_detail(Problem(row.path, f"{error} (changed since it was loaded)"))
             return
         self._show_in_detail(article)
+        if timings.enabled():
+            self.call_after_refresh(
+                lambda: timings.mark("detail", ms=(time.perf_counter() - started) * 1000)
+            )
 
     def _show_in_detail(self, what: Article | Problem | str) -> None:
         """Show an article (and its related list), a problem or a message."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,28 @@ async def test_list_is_newest_first_and_detail_follows_the_cursor(
         await pilot.press("g")
         await pilot.pause(0.2)
         assert detail.article.title == "Heat records fall again"
+
+
+async def test_timing_marks_time_a_move_and_the_article_it_shows(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader import timings
+
+    marks = tmp_path / "marks.jsonl"
+    monkeypatch.setattr(timings, "_PATH", str(marks))
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.3)
+        start = marks.stat().st_size
+        await pilot.press("j")
+        await pilot.pause(0.3)
+        with marks.open() as handle:
+            handle.seek(start)
+            events = [json.loads(line) for line in handle]
+    assert [event["event"] for event in events] == ["key", "detail"]
+    assert events[0]["t"] <= events[1]["t"]
+    assert all(event["ms"] >= 0 for event in events)
 
 
 async def test_selecting_a_topic_narrows_the_list(make_store: StoreMaker) -> None:
