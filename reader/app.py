@@ -565,7 +565,7 @@ class NewsdeskApp(App[None]):
         else:
             # Many files: parsed in a process of its own, so the screen keeps
             # the interpreter to itself.
-            from reader.loader import mp_context
+            from reader.helpers import mp_context
 
             context = mp_context()
             receiver, sender = context.Pipe(duplex=False)

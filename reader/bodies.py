@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from reader.fulltext import FullText
+from reader.helpers import run_below_the_app
 from reader.store import ParseError, read_article
 
 BATCH = 200
@@ -38,6 +39,7 @@ def fill(root: Path, fulltext: FullText, paths: list[str], *, clear: bool = Fals
 def fill_file(root: str, fulltext_path: str, paths: Connection, clear: bool) -> int:
     """`fill` for a worker process: opens the index file itself, and takes
     the paths from `paths`, in parts, until an empty one (see `send_paths`)."""
+    run_below_the_app()
     todo: list[str] = []
     while part := paths.recv():
         todo.extend(part)

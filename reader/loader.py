@@ -42,7 +42,6 @@ path -> row / problem / None (removed) mapping for the UI to apply.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import marshal
 import os
@@ -56,13 +55,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader import collector
+from reader.helpers import mp_context, run_below_the_app
 from reader.index import FileProblem, StoreIndex
 from reader.model import Problem, Row
 from reader.store import FileEntry, parse_rows, scan
 
 if TYPE_CHECKING:
     # The process pool is for cold loads only: its modules load when needed.
-    import multiprocessing.context
     from concurrent.futures import Future, ProcessPoolExecutor
 
 FIRST_BATCH = 80
@@ -543,7 +542,7 @@ def _stat_total(items: Iterable[Row | FileProblem]) -> int:
 def _walk_helper_main() -> None:
     """The helper process of `_WalkHelper`: argv is the store and the index."""
     gc.disable()  # short-lived, and it makes no reference cycles
-    _yield_to_the_app()
+    run_below_the_app()
     root, index_path = Path(sys.argv[1]), Path(sys.argv[2])
     uri = f"{index_path.resolve().as_uri()}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=10.0)
@@ -590,59 +589,5 @@ def make_pool(workers: int | None) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 2,
         mp_context=mp_context(),
-        initializer=_yield_to_the_app,
+        initializer=run_below_the_app,
     )
-
-
-HELPER_NICENESS = 10
-
-
-def _yield_to_the_app() -> None:
-    """Run a helper at a lower priority than the app.
-
-    The helpers keep every core busy for the length of a cold load; at the
-    same priority the app's thread waits its turn for a core (frames of
-    40-100 ms for 12-35 ms of work, on 2 cores). Lower, they use what the
-    app leaves and it gets a core as soon as it wants one.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(HELPER_NICENESS)
-
-
-def mp_context() -> multiprocessing.context.BaseContext:
-    """How newsdesk starts helper processes (see `make_pool`)."""
-    # A fork server rather than plain fork: the app runs threads (the event
-    # loop, workers), and forking a threaded process can copy held locks.
-    import multiprocessing
-    from multiprocessing import forkserver, resource_tracker
-
-    methods = multiprocessing.get_all_start_methods()
-    use_forkserver = "forkserver" in methods
-    context = multiprocessing.get_context("forkserver" if use_forkserver else "spawn")
-    if use_forkserver:
-        context.set_forkserver_preload(["reader.store", "reader.frontyaml"])
-    # The helper processes inherit standard error. While a Textual app runs,
-    # `sys.stderr` is a capture object whose file number is -1, which cannot
-    # be passed on: start the helpers against the real stream.
-    with _real_stderr():
-        resource_tracker.ensure_running()
-        if use_forkserver:
-            forkserver.ensure_running()
-    return context
-
-
-@contextlib.contextmanager
-def _real_stderr() -> Iterator[None]:
-    current = sys.stderr
-    try:
-        valid = current is not None and current.fileno() >= 0
-    except (OSError, ValueError, AttributeError):
-        valid = False
-    if valid or sys.__stderr__ is None:
-        yield
-        return
-    sys.stderr = sys.__stderr__
-    try:
-        yield
-    finally:
-        sys.stderr = current

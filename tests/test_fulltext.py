@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -234,7 +236,7 @@ def test_a_helper_process_takes_the_paths_in_parts_and_fills_the_index(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from reader import bodies
-    from reader.loader import mp_context
+    from reader.helpers import mp_context
 
     root = make_store(
         {f"{i}.md": article_text(f"Story {i}", body=f"Body {i}: zeppelin{i}") for i in range(5)}
@@ -246,6 +248,12 @@ def test_a_helper_process_takes_the_paths_in_parts_and_fills_the_index(
     process = context.Process(target=bodies.fill_file, args=(str(root), path, receiver, False))
     process.start()
     receiver.close()
+    # It waits for the paths meanwhile, below the app's priority.
+    deadline = time.monotonic() + 30
+    app_priority = os.getpriority(os.PRIO_PROCESS, 0)
+    while os.getpriority(os.PRIO_PROCESS, process.pid) == app_priority != 19:
+        assert time.monotonic() < deadline, "the helper kept the app's priority"
+        time.sleep(0.01)
     bodies.send_paths(sender, [f"{i}.md" for i in range(5)])
     process.join(60)
     assert process.exitcode == 0
