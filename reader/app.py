@@ -65,6 +65,8 @@ class Cancelled(Exception):
 
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
+FLUSH_INTERVAL_KEYS = 1.0
+"""The same while the user is pressing keys."""
 HAND_OVER = 2_000
 """Rows handed to the UI at once: its work on them stays under ~10 ms."""
 LOAD_GIVES_WAY = 0.025
@@ -440,7 +442,10 @@ class NewsdeskApp(App[None]):
                         flush()  # the UI must hold a row before it can be replaced
                     self._hand_over(changed)
                 first = not ordering.order
-                if (rows or problems) and (first or time.monotonic() - last_flush > FLUSH_INTERVAL):
+                # Less often while keys come in: each hand-over and its frame
+                # are time a key may have to wait.
+                interval = FLUSH_INTERVAL_KEYS if self.pacer.busy() else FLUSH_INTERVAL
+                if (rows or problems) and (first or time.monotonic() - last_flush > interval):
                     flush()
                 elif isinstance(event, Progress) and time.monotonic() - last_flush > FLUSH_INTERVAL:
                     self.call_from_thread(self._set_progress, event)
