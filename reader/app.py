@@ -235,7 +235,8 @@ class NewsdeskApp(App[None]):
         self._read_timer: Timer | None = None
         self._first_screen = False
         self._deferred_load: list[Row] | None = None
-        self._first_frame = False
+        self._parsers_ready = False
+        """Whether the article's parsers are imported (`_warm_up`)."""
         """Whether the first screen of articles has been drawn."""
         self._tree_updated = 0.0
         self._last_move = 0.0
@@ -833,7 +834,6 @@ class NewsdeskApp(App[None]):
             self.call_after_refresh(self._first_screen_out)
 
     def _first_screen_out(self) -> None:
-        self._first_frame = True
         timings.mark("first_screen", rows=len(self.rows))
         collector.start_up_done()
         self._start_deferred_load()
@@ -853,7 +853,18 @@ class NewsdeskApp(App[None]):
 
         from reader import extract, frontyaml  # noqa: F401
 
-        self.call_from_thread(self._show_current)
+        self.call_from_thread(self._parsers_loaded)
+
+    def _parsers_loaded(self) -> None:
+        self._parsers_ready = True
+        if self.pacer.busy():
+            # Keys are coming in (a cold load's first second is busy enough):
+            # the article waits until the cursor rests, as under a held key.
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        else:
+            self._show_current()
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:
@@ -992,12 +1003,12 @@ class NewsdeskApp(App[None]):
             )
         if rapid:
             self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
-        elif self._first_frame:
+        elif self._parsers_ready:
             # Once the frame with the cursor moved is out: the list answers
             # the key at once, and the article follows in the next frame.
             self.call_after_refresh(self._show_current)
-        # (Before that, the first article's detail follows the first screen,
-        # once its parsers are imported: `_warm_up`.)
+        # (Before that, the article is shown once its parsers are imported:
+        # `_parsers_loaded`.)
         if self.config.mark_read_after > 0:
             self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
 

@@ -95,6 +95,26 @@ async def test_timing_marks_time_a_move_and_the_article_it_shows(
     assert all(event["ms"] >= 0 for event in events)
 
 
+async def test_the_first_article_waits_while_keys_come_in(make_store: StoreMaker) -> None:
+    app = NewsdeskApp(three_topic_store(make_store))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.pause(0.3)
+        detail = app.query_one(DetailView)
+        # The parsers come in just as the user presses a key: the article
+        # waits until the keys rest.
+        detail.show_message("Waiting")
+        app.pacer.touch()
+        app._parsers_loaded()
+        assert detail.article is None
+        await pilot.pause(0.4)
+        assert detail.article is not None and detail.article.title == "Heat records fall again"
+        # No key lately: the article is shown at once.
+        detail.show_message("Waiting")
+        app._parsers_loaded()
+        assert detail.article is not None and detail.article.title == "Heat records fall again"
+
+
 async def test_selecting_a_topic_narrows_the_list(make_store: StoreMaker) -> None:
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(140, 40)) as pilot:
