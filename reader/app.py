@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from reader import collector, timings
@@ -339,6 +340,17 @@ class NewsdeskApp(App[None]):
             event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
         ):
             self.pacer.touch()
+        if (
+            isinstance(event, events.Key)
+            and event.key == "slash"
+            and self.screen is self.main
+            and not isinstance(self.focused, Input)
+        ):
+            # The query bar takes the focus now, not once the keys read with
+            # this one have gone to the list: a query typed fast or pasted
+            # would work the list's keys (`s` stars, `u` undoes, `q` quits).
+            self.action_search()
+            return
         await super().on_event(event)
 
     async def action_quit(self) -> None:

@@ -262,3 +262,21 @@ async def test_a_search_does_not_wait_for_indexing_held_back_by_keys(
             if "400 matches" in screen_text(app):
                 break
         assert "400 matches" in screen_text(app)
+
+
+async def test_keys_typed_fast_after_slash_go_to_the_query_bar(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    from textual import events
+
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        # In one burst, as a paste or a fast typist sends them: on the list,
+        # `s` would star, `m` mark read, `u` undo and `q` quit.
+        for key in ["slash", "s", "m", "u", "q"]:
+            app.post_message(events.Key(key, "/" if key == "slash" else key))
+        await pilot.pause(0.3)
+        assert app.is_running
+        assert app.query_one(QueryBar).input.value == "smuq"
+        assert not any(flags.starred or flags.read for flags in app.state.snapshot().values())

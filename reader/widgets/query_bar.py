@@ -81,7 +81,8 @@ class QueryBar(KeptLinesMixin, Vertical):
     def begin(self) -> None:
         self.kept = self.input.value
         self.input.can_focus = True
-        self.input.focus()
+        # At once (`focus()` waits for the keys already in the queue).
+        self.screen.set_focus(self.input)
         self.input.cursor_position = len(self.input.value)
 
     def show_error(self, error: Text | None) -> None:
