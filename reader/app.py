@@ -235,10 +235,10 @@ class NewsdeskApp(App[None]):
         self._detail_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._first_screen = False
+        """Whether the first screen of articles is on its way."""
         self._deferred_load: list[Row] | None = None
         self._parsers_ready = False
         """Whether the article's parsers are imported (`_warm_up`)."""
-        """Whether the first screen of articles has been drawn."""
         self._tree_updated = 0.0
         self._last_move = 0.0
         self._load_started_wall = time.time()
@@ -1008,11 +1008,7 @@ class NewsdeskApp(App[None]):
         now = time.monotonic()
         rapid = now - self._last_move < DETAIL_DELAY
         self._last_move = now
-        if timings.enabled():
-            started = time.perf_counter()
-            self.call_after_refresh(
-                lambda: timings.mark("key", ms=(time.perf_counter() - started) * 1000)
-            )
+        self._mark_after_refresh("key", time.perf_counter())
         if rapid:
             self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
         elif self._parsers_ready:
@@ -1041,9 +1037,14 @@ class NewsdeskApp(App[None]):
             self._show_in_detail(Problem(row.path, f"{error} (changed since it was loaded)"))
             return
         self._show_in_detail(article)
+        self._mark_after_refresh("detail", started)
+
+    def _mark_after_refresh(self, event: str, started: float) -> None:
+        """A timing mark once the next frame is drawn, with the milliseconds
+        since `started` (a `perf_counter` time); nothing without timings."""
         if timings.enabled():
             self.call_after_refresh(
-                lambda: timings.mark("detail", ms=(time.perf_counter() - started) * 1000)
+                lambda: timings.mark(event, ms=(time.perf_counter() - started) * 1000)
             )
 
     def _show_in_detail(self, what: Article | Problem | str) -> None:

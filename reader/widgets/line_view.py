@@ -48,11 +48,15 @@ class CachedLinesMixin(KeptLinesMixin, SteadyBoxMixin):
         self._line_cache.clear()
         self.set_virtual_size(Size(0, self.line_count))
 
+    def _on_screen(self, line: int) -> bool:
+        """Whether content line `line` is in view."""
+        view = self._view()
+        return 0 <= line - view.scroll_offset.y < view.size.height
+
     def _refresh_line_at(self, line: int) -> None:
         """Redraw content line `line`, if it is on screen."""
-        view = self._view()
-        if 0 <= line - view.scroll_offset.y < view.size.height:
-            view.refresh_line(line)  # (it takes the content line, not the screen's)
+        if self._on_screen(line):
+            self._view().refresh_line(line)  # (it takes the content line, not the screen's)
 
     def _scroll_line_into_view(self, line: int) -> None:
         view = self._view()

@@ -45,6 +45,9 @@ class ThumbScrollBar(ScrollBar):
         return (size, int((size - thumb_size) * ratio * 8), int(thumb_size * 8))
 
     def watch_position(self) -> None:
+        self._redraw_if_moved()
+
+    def _redraw_if_moved(self) -> None:
         if self.thumb() != self._drawn:
             self.refresh()
 
@@ -54,8 +57,7 @@ class ThumbScrollBar(ScrollBar):
         region on every hand-over of rows while a store loads.)"""
         self.set_reactive(ScrollBar.window_virtual_size, virtual)
         self.set_reactive(ScrollBar.window_size, window)
-        if self.thumb() != self._drawn:
-            self.refresh()
+        self._redraw_if_moved()
 
     def _bar_style(self) -> Style:
         parent = self.parent

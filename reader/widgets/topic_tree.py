@@ -316,8 +316,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
     def _redraw_lines(self, lines: set[int]) -> None:
         for key in [key for key in self._line_cache if key[0] in lines]:
             del self._line_cache[key]
-        top, height = self.scroll_offset.y, self.size.height
-        visible = [line for line in lines if 0 <= line - top < height]
+        visible = [line for line in lines if self._on_screen(line)]
         if len(visible) == 1:
             self._refresh_line_at(visible[0])
         elif visible:
