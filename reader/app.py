@@ -23,6 +23,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
@@ -37,7 +38,17 @@ from reader.model import Article, Problem, Row
 from reader.pacing import Pacer
 from reader.resources import styles_path
 from reader.saved import SavedSearches
-from reader.state import NO_FLAGS, Change, Flags, State
+from reader.state import NO_FLAGS, Change, Field, Flags, State, plan, setter
+from reader.state_writer import (
+    ChangedElsewhere,
+    Done,
+    Failed,
+    Job,
+    Outcome,
+    Recovered,
+    StateWriter,
+    restore_job,
+)
 from reader.store import ParseError, read_article
 from reader.triage import FlagSets, TriageCounts, view_progress
 from reader.views import ALL, Counts, Facet, Ordering
@@ -62,6 +73,44 @@ if TYPE_CHECKING:
 
 class Cancelled(Exception):
     """A worker was told to stop."""
+
+
+class StateSaved(Message):
+    """The state writer finished a job (a decision, an undo, a read)."""
+
+    def __init__(self, outcome: Done) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class StateFailed(Message):
+    """A state job failed; a decision waits to be tried again."""
+
+    def __init__(self, outcome: Failed) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class StateRecovered(Message):
+    """The state file was found damaged, moved aside and started afresh."""
+
+    def __init__(self, outcome: Recovered) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class StateChangedElsewhere(Message):
+    """Another newsdesk wrote to the state file."""
+
+
+class ArticleRead(Message):
+    """An article (or why it cannot be read), read off the UI thread."""
+
+    def __init__(self, path: str, article: Article | Problem, started: float) -> None:
+        super().__init__()
+        self.path = path
+        self.article = article
+        self.started = started
 
 
 FLUSH_INTERVAL = 0.3
@@ -89,8 +138,6 @@ SEARCH_NOTICE = 0.3
 """Seconds a search may take before the status line says it is at work."""
 BODIES_IN_PROCESS = 500
 """More bodies to index than this are read by a helper process."""
-BULK = 200
-"""Actions on more keys than this run in a worker thread, not on key press."""
 SAVED_COUNT_DELAY = 0.4
 """Saved searches are recounted once changes pause for this long."""
 
@@ -185,8 +232,11 @@ class NewsdeskApp(App[None]):
         config: Config | None = None,
         title: str | None = None,
         index: StoreIndex | None = None,
+        notices: Iterable[str] = (),
     ) -> None:
         super().__init__()
+        self.notices = list(notices)
+        """Said at start (settings, a state file kept aside): shown on screen."""
         self.root = root
         self.index = index
         self._changed_on_start: set[str] = set()
@@ -195,7 +245,17 @@ class NewsdeskApp(App[None]):
         """Files that changed since the index was written (their bodies too)."""
         self.bodies: FullText | None = None
         """Full-text index of article bodies, once it can be searched."""
-        self.state = state if state is not None else State()
+        self._state = state if state is not None else State()
+        self.writer: StateWriter | None = None
+        """Runs every use of the state file, off the UI thread (from mount)."""
+        self.unsaved: dict[int, tuple[str, ...]] = {}
+        """Decisions shown but not saved (a write failed), by job id: their keys."""
+        self._unsaved_keys: frozenset[str] = frozenset()
+        self._unsaved_reason = ""
+        self._flags_stale = False
+        """Another process wrote while decisions of ours were queued."""
+        self.unsaved_at_exit: list[str] = []
+        """What could not be saved when the app closed (for the command line)."""
         self.config = config or Config()
         self.store_title = title or str(root)
         self.rows: list[Row] = []
@@ -227,7 +287,6 @@ class NewsdeskApp(App[None]):
         self.selected: set[str] = set()
         self.facet: Facet = ALL
         self.loading = True
-        self.busy = False
         self.progress: Progress | None = None
         self.load_seconds: float | None = None
         self.last_action: str | None = None
@@ -274,8 +333,11 @@ class NewsdeskApp(App[None]):
         for rack in self.main.query("#textual-toastrack"):
             rack.display = False
         self._update_status()
+        for notice in self.notices:
+            self.notify(notice, severity="warning", markup=False, timeout=12)
         if self.saved.warning:
             self.notify(self.saved.warning, severity="warning", markup=False)
+        self.writer = StateWriter(self._state, self._state_outcome)
         self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
         self.load_flags()
         shown = self._show_newest()
@@ -353,12 +415,49 @@ class NewsdeskApp(App[None]):
             return
         await super().on_event(event)
 
+    @property
+    def state(self) -> State:
+        """The triage state: the writer's (it starts a new one if the file
+        is found damaged). Use it from the writer's thread (`writer.call`),
+        or once the app has closed."""
+        return self.writer.state if self.writer is not None else self._state
+
     async def action_quit(self) -> None:
+        if self.unsaved:
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.run_worker(self._quit_now(), exclusive=True, group="quit")
+
+            n = len(self._unsaved_keys)
+            self.push_screen(
+                ConfirmScreen(
+                    f"{n:,} article{'s' if n != 1 else ''} with decisions not saved"
+                    f" ({self._unsaved_reason}). Quit and lose them?"
+                ),
+                confirmed,
+            )
+            return
+        await self._quit_now()
+
+    async def _quit_now(self) -> None:
         self.pacer.stop()
+        if self.writer is not None:
+            # What is queued is written before the app goes (a moment at most).
+            import asyncio
+
+            await asyncio.to_thread(self._close_writer)
         await super().action_quit()
+
+    def _close_writer(self) -> None:
+        if self.writer is None:
+            return
+        left = self.writer.close()
+        self.unsaved_at_exit = [job.what for job in left if job.keep]
 
     def on_unmount(self) -> None:
         self.pacer.stop()
+        self._close_writer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Triage keys act on the list: not while a prompt or help is open.
@@ -378,6 +477,7 @@ class NewsdeskApp(App[None]):
         key = row.key
         state = self.flags.get(key, NO_FLAGS)
         return Marks(
+            unsaved=key in self._unsaved_keys,
             selected=key in self.selected,
             unread=not state.read,
             starred=state.starred,
@@ -470,14 +570,23 @@ class NewsdeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
     def load_flags(self) -> None:
-        """Read every article's triage state, and count it over the rows so far."""
-        flags = self.state.snapshot()
+        """Read every article's triage state (on the writer's thread, after
+        the writes queued before), and count it over the rows so far."""
+        assert self.writer is not None
+        job = self.writer.call(lambda state: state.snapshot(), what="flags")
+        flags = job.wait()
+        if flags is None:
+            return  # could not be read: the writer said why
         rows = self.rows[:]
         triage = TriageCounts()
         triage.add(rows, flags)
         self.call_from_thread(self._flags_loaded, flags, triage, len(rows))
 
     def _flags_loaded(self, flags: dict[str, Flags], triage: TriageCounts, counted: int) -> None:
+        if not self.flags_loaded and self.writer is not None:
+            # A damaged page is found now, off the UI thread, rather than by
+            # the first decision's write.
+            self.writer.call(lambda state: state.check(), what="integrity check")
         self.flags = flags
         self.flag_sets = FlagSets(flags)
         triage.add(self.rows[counted:], flags)
@@ -1029,15 +1138,27 @@ class NewsdeskApp(App[None]):
             return
         if row_index is None:
             return
-        row = self.rows[row_index]
-        started = time.perf_counter()
+        self._read_article(self.rows[row_index].path, time.perf_counter())
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _read_article(self, path: str, started: float) -> None:
+        """Read the article under the cursor off the UI thread: a file may be
+        large, on a slow disk, or no longer a regular file."""
         try:
-            article = read_article(self.root, row.path)
+            article: Article | Problem = read_article(self.root, path)
         except ParseError as error:
-            self._show_in_detail(Problem(row.path, f"{error} (changed since it was loaded)"))
-            return
-        self._show_in_detail(article)
-        self._mark_after_refresh("detail", started)
+            article = Problem(path, f"{error} (changed since it was loaded)")
+        if not get_current_worker().is_cancelled:
+            self.post_message(ArticleRead(path, article, started))
+
+    @on(ArticleRead)
+    def _article_read(self, message: ArticleRead) -> None:
+        row_index = self.articles.current_row
+        if row_index is None or self.rows[row_index].path != message.path:
+            return  # the cursor has moved on: its own read is on the way
+        self._show_in_detail(message.article)
+        if isinstance(message.article, Article):
+            self._mark_after_refresh("detail", message.started)
 
     def _mark_after_refresh(self, event: str, started: float) -> None:
         """A timing mark once the next frame is drawn, with the milliseconds
@@ -1075,7 +1196,7 @@ class NewsdeskApp(App[None]):
             return
         key = self.rows[row_index].key
         if not self.flags.get(key, NO_FLAGS).read:
-            self._apply(self.state.set_read(key, True), remember=False)
+            self._decide("read", True, [key], remember=False)
 
     @on(DetailView.LinkFollowed)
     def _link_followed(self, event: DetailView.LinkFollowed) -> None:
@@ -1096,10 +1217,9 @@ class NewsdeskApp(App[None]):
         row = self.rows[row_index]
         if detail.article is not None and detail.article.path == row.path:
             return list(detail.article.urls)
-        try:
-            return list(read_article(self.root, row.path).urls)
-        except ParseError:
-            return [row.web_url] if row.web_url else []
+        # Not read yet (the UI thread reads no files): the page alone,
+        # without its AMP fallbacks.
+        return [row.web_url] if row.web_url else []
 
     def _preview(self, urls: list[str]) -> None:
         # Imported on first use: fetching and extraction cost start-up time.
@@ -1144,52 +1264,43 @@ class NewsdeskApp(App[None]):
         row_index = self.articles.current_row
         return [] if row_index is None else [self.rows[row_index].key]
 
-    def _act(
+    def _decide(
         self,
-        action: Callable[[list[str]], Change | None],
+        field: Field,
+        value: bool | None,
         keys: list[str] | None = None,
         *,
+        tag: str | None = None,
         advance: bool = False,
+        remember: bool = True,
     ) -> None:
-        """Run a state action on `keys` (default: the targets) and show it."""
-        if self.busy:
-            self.notify("Still saving the last action…", severity="warning")
-            return
-        if not self.flags_loaded:
+        """Decide on `keys` (default: the targets): worked out from the flags
+        on screen, shown at once, and saved by the writer's thread."""
+        if not self.flags_loaded or self.writer is None:
             self.notify("Triage state is still loading…", severity="warning")
             return
+        from_selection = bool(self.selected)
         keys = self._targets() if keys is None else keys
         if not keys:
             return
-        clear = bool(self.selected)
-        if len(keys) > BULK:
-            self.busy = True
-            self._set_last_action(f"Working on {len(keys):,} articles…")
-            self._act_in_worker(action, keys, clear)
-            return
-        change = action(keys)
-        if clear:
-            self.selected.clear()
-        self._apply(change, advance=advance)
-
-    @work(thread=True, exclusive=True, group="state", exit_on_error=False)
-    def _act_in_worker(
-        self, action: Callable[[list[str]], Change | None], keys: list[str], clear: bool
-    ) -> None:
         try:
-            change = action(keys)
-        finally:
-            self.call_from_thread(setattr, self, "busy", False)
-        if clear:
-            self.call_from_thread(self.selected.clear)
-        self.call_from_thread(self._apply, change)
+            change = plan(self.flags, field, keys, value, tag)
+        except ValueError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        if from_selection:
+            self.selected.clear()
+        if change.changed:
+            self.writer.submit(
+                Job(setter(change), keep=True, keys=change.keys, what=change.description)
+            )
+        self._apply(change, advance=advance, remember=remember)
 
     def _apply(
         self, change: Change | None, *, advance: bool = False, remember: bool = True
     ) -> None:
         """Show a change made to the state: marks, counts, view, status."""
         if change is None:
-            self._set_last_action("Nothing to undo." if remember else None)
             self._refresh_marks()  # a selection may have been cleared all the same
             return
         change.apply(self.flags)
@@ -1198,8 +1309,7 @@ class NewsdeskApp(App[None]):
         self._schedule_saved_counts()
         self.main.query_one(TopicTree).update_counts(self.counts, self.triage, self.problems)
         if remember:
-            hint = self.state.peek_undo()
-            suffix = "  (u undoes)" if hint and change.kind != "undo" else ""
+            suffix = "  (u undoes)" if change.changed and change.kind == "do" else ""
             self._set_last_action(change.description + suffix)
         articles = self.articles
         if self.query is not None and self.query.uses_flags and change.changed:
@@ -1214,20 +1324,143 @@ class NewsdeskApp(App[None]):
         self.articles.refresh_rows()
         self._update_status()
 
+    # -- saving -----------------------------------------------------------------
+
+    def _state_outcome(self, outcome: Outcome) -> None:
+        """From the writer's thread: each outcome as a message to the UI."""
+        if isinstance(outcome, Done):
+            if outcome.job.what != "flags":
+                self.post_message(StateSaved(outcome))
+        elif isinstance(outcome, Failed):
+            self.post_message(StateFailed(outcome))
+        elif isinstance(outcome, Recovered):
+            self.post_message(StateRecovered(outcome))
+        elif isinstance(outcome, ChangedElsewhere):
+            self.post_message(StateChangedElsewhere())
+
+    @on(StateSaved)
+    def _state_saved(self, message: StateSaved) -> None:
+        job, result = message.outcome.job, message.outcome.result
+        if job.what in ("undo", "redo"):
+            change, said = result
+            if change is None:
+                self._set_last_action(f"{said}.")
+            self._apply(change)
+        elif job.keep and isinstance(result, Change) and set(result.keys) != set(job.keys):
+            # The file did not hold what the screen showed (another newsdesk
+            # wrote meanwhile): read it again.
+            self._flags_stale = True
+        if self.unsaved.pop(job.id, None) is not None:
+            self._unsaved_changed()
+            if not self.unsaved:
+                self.notify("Saved the decisions that were waiting.", title="Triage state")
+        if self._flags_stale and self.writer is not None and not self.writer.pending():
+            self._flags_stale = False
+            self.load_flags()
+
+    @on(StateFailed)
+    def _state_failed(self, message: StateFailed) -> None:
+        outcome = message.outcome
+        job = outcome.job
+        if not outcome.kept:
+            if job.what == "flags":
+                self.notify(
+                    f"Triage state could not be read: {outcome.reason}.",
+                    severity="error",
+                    markup=False,
+                )
+            else:
+                label = job.what.capitalize() if job.what else "The change"
+                self.notify(
+                    f"{label} was not done: {outcome.reason}.", severity="error", markup=False
+                )
+            return
+        first = not self.unsaved
+        self.unsaved[job.id] = job.keys
+        self._unsaved_reason = outcome.reason
+        self._unsaved_changed()
+        if first:
+            self.notify(
+                f"Not saved: {job.what} ({outcome.reason}). It stays on screen, marked !,"
+                " and is saved as soon as it can be.",
+                title="Triage state",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+
+    def _unsaved_changed(self) -> None:
+        self._unsaved_keys = frozenset(key for keys in self.unsaved.values() for key in keys)
+        self._refresh_marks()
+
+    @on(StateRecovered)
+    def _state_recovered(self, message: StateRecovered) -> None:
+        outcome = message.outcome
+        assert self.writer is not None
+        if self.flags_loaded:
+            # What the screen holds (every decision, saved or queued) goes
+            # into the new file: nothing is lost but the undo history.
+            self.writer.submit(restore_job(self.flags))
+            kept = "the decisions on screen"
+        elif outcome.salvaged is not None:
+            kept = f"the {outcome.salvaged:,} articles' state that could still be read"
+        else:
+            kept = "nothing: its state could not be read"
+        self.notify(
+            f"The triage state file was damaged ({outcome.reason}). It was kept as"
+            f" {outcome.backup}; a new one holds {kept}. Undo starts afresh.",
+            title="Triage state",
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
+
+    @on(StateChangedElsewhere)
+    def _state_changed_elsewhere(self) -> None:
+        if self.writer is not None and self.writer.pending():
+            self._flags_stale = True  # read once our own writes are in
+        elif self.flags_loaded:
+            self.load_flags()
+
+    # -- triage keys ----------------------------------------------------------------
+
     def action_toggle_read(self) -> None:
-        self._act(self.state.toggle_read)
+        self._decide("read", None)
 
     def action_toggle_star(self) -> None:
-        self._act(self.state.toggle_starred, advance=self.config.advance_after_star)
+        self._decide("starred", None, advance=self.config.advance_after_star)
 
     def action_archive(self) -> None:
-        self._act(self.state.toggle_archived, advance=True)
+        self._decide("archived", None, advance=True)
 
     def action_undo(self) -> None:
-        self._act(lambda _keys: self.state.undo(), keys=["-"])
+        self._undo_or_redo("undo")
 
     def action_redo(self) -> None:
-        self._act(lambda _keys: self.state.redo(), keys=["-"])
+        self._undo_or_redo("redo")
+
+    def _undo_or_redo(self, which: str) -> None:
+        if self.writer is None or not self.flags_loaded:
+            self.notify("Triage state is still loading…", severity="warning")
+            return
+        if self.unsaved:
+            self.notify(
+                f"Undo and redo wait until the decisions marked ! are saved"
+                f" ({self._unsaved_reason}).",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        if self.selected:
+            self.selected.clear()
+            self._refresh_marks()
+
+        def run(state: State) -> tuple[Change | None, str | None]:
+            change = state.undo() if which == "undo" else state.redo()
+            return change, state.last_description
+
+        self.writer.submit(Job(run, what=which))
 
     def action_tag(self) -> None:
         keys = self._targets()
@@ -1236,9 +1469,17 @@ class NewsdeskApp(App[None]):
 
         def chosen(tag: str | None) -> None:
             if tag:
-                self._act(lambda k: self.state.toggle_tag(k, tag), keys)
+                self._decide("tag", None, keys, tag=tag)
 
-        self.push_screen(TagScreen(self.state.tags(), len(keys)), chosen)
+        self.push_screen(TagScreen(self._tags_in_use(), len(keys)), chosen)
+
+    def _tags_in_use(self) -> dict[str, int]:
+        """Tag names on screen with how many keys carry each, by name."""
+        counts: dict[str, int] = {}
+        for tags in self.flag_sets.tags.values():
+            for tag in tags:
+                counts[tag] = counts.get(tag, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (item[0].casefold(), item[0])))
 
     def action_mark_view_read(self) -> None:
         view = self.articles.view
@@ -1250,7 +1491,7 @@ class NewsdeskApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self._act(lambda k: self.state.set_read(k, True), keys)
+                self._decide("read", True, keys)
 
         self.push_screen(
             ConfirmScreen(
@@ -1343,6 +1584,12 @@ class NewsdeskApp(App[None]):
             if self.load_seconds is not None and len(self.rows) >= 1000:
                 text.append(f"read in {self.load_seconds:.1f} s", style="dim")
                 text.append("  │  ", style="dim")
+        if self.unsaved:
+            n = len(self._unsaved_keys)
+            text.append(
+                f"! {n:,} not saved: {self._unsaved_reason}", style="bold white on dark_red"
+            )
+            text.append("  │  ", style="dim")
         if self._search_pending:
             text.append("Searching…  │  ", style="italic")
         text.append(self._facet_title(), style="bold")

@@ -126,23 +126,28 @@ def _open_store(
         start_clean,
     )
 
+    # What is said before the screen takes over is shown on it, not printed
+    # to a terminal the screen is about to cover.
+    notices: list[str] = []
     state_file = state_path or default_state_path()
     try:
         state = State(state_file)
     except StateVersionError as error:
         return _fail(f"{error}; upgrade newsdesk, or name another file with --state")
     except StateCorruptError as error:
-        state, backup = start_clean(state_file)
-        print(
-            f"newsdesk: the state file could not be read ({error}); kept it as {backup}"
-            " and started with a clean one",
-            file=sys.stderr,
+        try:
+            state, backup = start_clean(state_file)
+        except (OSError, StateError) as again:
+            return _fail(f"the state file could not be read ({error}), nor replaced: {again}")
+        notices.append(
+            f"The triage state file could not be read ({error}); it was kept as {backup},"
+            " and a clean one started."
         )
     except StateError as error:
         return _fail(str(error))
     config, warning = load_config()
     if warning:
-        print(f"newsdesk: {warning}", file=sys.stderr)
+        notices.append(warning)
 
     # Textual draws at most TEXTUAL_FPS frames a second (60 unless set): a
     # key that comes less than a frame after the last one waits for the next.
@@ -155,12 +160,28 @@ def _open_store(
 
     index = StoreIndex(root, cache, rebuild=rebuild)
     title = "sample store" if store is None else str(path)
+    app = NewsdeskApp(
+        root, state=state, config=config, title=title, index=index, notices=notices
+    )
     try:
-        NewsdeskApp(root, state=state, config=config, title=title, index=index).run()
+        app.run()
+    finally:
+        index.close()
+    state = app.state  # a new one if the file was found damaged meanwhile
+    try:
         print(state.session_summary().describe())
+    except StateError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
     finally:
         state.close()
-        index.close()
+    if app.unsaved_at_exit:
+        n = len(app.unsaved_at_exit)
+        print(
+            f"newsdesk: {n} decision{'s' if n != 1 else ''} could not be saved: "
+            + "; ".join(app.unsaved_at_exit),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

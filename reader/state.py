@@ -73,7 +73,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -744,6 +744,37 @@ class State:
             detail = "; ".join(str(r[0]) for r in rows[:3])
             raise StateCorruptError(f"state file {self.path} is damaged: {detail}", self.path)
 
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another process's lock before
+        `StateBusyError` (the writer thread keeps it short and tries again)."""
+        with self._lock, self._translate():
+            self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
+    def data_version(self) -> int:
+        """SQLite's `data_version`: it changes when another connection (another
+        newsdesk) commits to the file, never for this one's own commits."""
+        with self._lock, self._translate():
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def restore(self, flags: Mapping[str, Flags]) -> int:
+        """Write `flags` (what a screen holds) over the file's state, without
+        journaling: used to refill a fresh file after a damaged one was moved
+        aside. Returns how many keys were written."""
+        rows = [
+            (_to_db(key), int(f.read), int(f.starred), int(f.archived))
+            for key, f in flags.items()
+            if f.read or f.starred or f.archived
+        ]
+        tags = [(_to_db(key), tag) for key, f in flags.items() for tag in f.tags]
+        with self._lock, self._write() as conn:
+            conn.execute("DELETE FROM article")
+            conn.execute("DELETE FROM tag")
+            conn.executemany(
+                "INSERT INTO article (key, read, starred, archived) VALUES (?, ?, ?, ?)", rows
+            )
+            conn.executemany("INSERT OR IGNORE INTO tag (key, tag) VALUES (?, ?)", tags)
+        return len(flags)
+
     # -- actions --
 
     def set_read(self, keys: str | Iterable[str], value: bool = True) -> Change:
@@ -1007,6 +1038,47 @@ def _clean_tag(tag: str) -> str:
 
 def _articles(n: int) -> str:
     return f"{n} article" if n == 1 else f"{n} articles"
+
+
+def plan(
+    flags: Mapping[str, Flags],
+    field: Field,
+    keys: Iterable[str],
+    value: bool | None,
+    tag: str | None = None,
+) -> Change:
+    """The change an action would make, worked out from `flags` (the flags a
+    screen shows) as `State` works it out from the file: `value` None toggles
+    (sets, unless every key already has it). The screen applies it at once
+    and has the file set `field` to the resolved value, so a toggle acts on
+    what the user sees. Raises ValueError for an empty tag."""
+    wanted = list(dict.fromkeys(keys))
+    if field == "tag":
+        tag = _clean_tag(tag or "")
+        has = [tag in flags.get(key, NO_FLAGS).tags for key in wanted]
+    else:
+        has = [getattr(flags.get(key, NO_FLAGS), field) for key in wanted]
+    if value is None:
+        value = not all(has) if wanted else True
+    changed = tuple(key for key, had in zip(wanted, has, strict=True) if had != value)
+    description = (
+        _describe(field, value, tag, len(changed), len(wanted))
+        if changed
+        else _describe_noop(field, value, tag, len(wanted))
+    )
+    return Change(field, value, tag, changed, len(wanted), description, None)
+
+
+def setter(change: Change) -> Callable[[State], Change]:
+    """The write that makes `change` (a `plan`) in a state file."""
+    keys = list(change.keys)
+    field, value, tag = change.field, change.value, change.tag
+    if field == "tag":
+        assert tag is not None
+        if value:
+            return lambda state: state.add_tag(keys, tag)
+        return lambda state: state.remove_tag(keys, tag)
+    return lambda state: state._flag(field, keys, value)
 
 
 def _describe(field: str, value: bool, tag: str | None, n: int, requested: int) -> str:

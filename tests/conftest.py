@@ -147,6 +147,24 @@ async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
     raise AssertionError("the app never became idle")
 
 
+async def wait_for(pilot: object, ready: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until `ready()` holds (work done by its threads comes
+    back as messages); fail when it never does."""
+    for _ in range(int(timeout / 0.01)):
+        if ready():
+            return
+        await pilot.pause(0.01)  # type: ignore[attr-defined]
+    raise AssertionError(f"never ready: {ready}")
+
+
+async def wait_saved(pilot: object, timeout: float = 10.0) -> None:
+    """Wait until the app's state writer has done every job, and the app has
+    handled what it said."""
+    app = pilot.app  # type: ignore[attr-defined]
+    await wait_for(pilot, lambda: app.writer is None or not app.writer.pending(), timeout)
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True)
 def _private_user_folders(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

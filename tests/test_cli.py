@@ -57,3 +57,28 @@ def test_the_built_wheel_carries_styles_and_the_sample_store(tmp_path: Path) -> 
     assert "reader/styles/app.tcss" in names
     assert sum(name.startswith("reader/sample_store/") for name in names) >= 40
     assert any(name.endswith("entry_points.txt") for name in names)
+
+
+def test_what_start_up_finds_is_said_on_screen_not_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reader import cli
+    from reader.app import NewsdeskApp
+
+    state = tmp_path / "state.sqlite3"
+    state.write_bytes(b"not a database, a damaged one" * 100)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "newsdesk").mkdir()
+    (tmp_path / "newsdesk" / "config.toml").write_text("[triage\nbroken", encoding="utf-8")
+    shown: list[str] = []
+
+    def run(app: NewsdeskApp) -> None:  # the screen, without a terminal
+        shown.extend(app.notices)
+
+    monkeypatch.setattr(NewsdeskApp, "run", run)
+    assert cli.main([str(REPO / "reader" / "sample_store"), "--state", str(state)]) == 0
+    said = capsys.readouterr()
+    assert "kept it as" not in said.err and "kept as" not in said.err
+    assert any("could not be read" in notice and "kept as" in notice for notice in shown)
+    assert any("config.toml" in notice for notice in shown)
+    assert len(list(tmp_path.glob("state.sqlite3.corrupt-*"))) == 1

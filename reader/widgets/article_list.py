@@ -40,10 +40,12 @@ class Marks:
     starred: bool = False
     archived: bool = False
     tagged: bool = False
+    unsaved: bool = False
+    """A decision on it is shown but could not be saved yet."""
 
     def prefix(self) -> str:
         return (
-            ("▌" if self.selected else " ")
+            ("!" if self.unsaved else "▌" if self.selected else " ")
             + ("●" if self.unread else " ")
             + ("★" if self.starred else "▪" if self.archived else "#" if self.tagged else " ")
         )
@@ -325,9 +327,10 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             title_style = line_style + style(
                 "article-list--unread" if marks.unread else "article-list--read"
             )
-        segments: list[Segment] = [
-            Segment(marks.prefix(), _over(line_style, style("article-list--marks"), is_cursor))
-        ]
+        marks_style = _over(line_style, style("article-list--marks"), is_cursor)
+        if marks.unsaved:
+            marks_style += Style(color="red", bold=True)
+        segments: list[Segment] = [Segment(marks.prefix(), marks_style)]
         segments.append(
             Segment(
                 fit(format_date(row.published), DATE_WIDTH) + " ",
