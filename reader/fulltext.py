@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 from reader.db import write_ahead
+from reader.private import create_private, private_dir, tighten_private
 
 SCHEMA_VERSION = 1
 
@@ -71,9 +72,13 @@ class FullText:
         self._generation = 0
         try:
             if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                # Owner-only before SQLite opens it, so its -wal and -shm are too.
+                private_dir(Path(self.path).parent)
+                create_private(Path(self.path))
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._setup()
+            if self.path != ":memory:":
+                tighten_private(Path(self.path))  # ours for sure now: older ones were 0644
         except (sqlite3.DatabaseError, OSError) as exc:
             raise FullTextError(f"cannot open body index {self.path}: {exc}") from exc
 

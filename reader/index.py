@@ -49,6 +49,7 @@ from typing import Any
 from reader import collector
 from reader.db import write_ahead
 from reader.model import Problem, Row
+from reader.private import create_private, private_dir, tighten_private
 
 SCHEMA_VERSION = 1
 TOPIC_SEP = "\x1f"
@@ -204,7 +205,7 @@ class StoreIndex:
     def _open(self, rebuild: bool) -> sqlite3.Connection:
         assert self.path is not None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
         except OSError as error:
             return self._in_memory(f"cannot create {self.path.parent}: {_os_reason(error)}")
         if rebuild and self._ours():
@@ -222,6 +223,7 @@ class StoreIndex:
         except OSError as error:
             reason = f"it cannot be read ({_os_reason(error)})"
         if reason is None and conn is not None:
+            tighten_private(self.path)  # ours for sure now (an older newsdesk made it 0644)
             try:
                 return _write_ahead(conn)
             except sqlite3.Error as error:
@@ -275,6 +277,8 @@ class StoreIndex:
         return conn
 
     def _connect(self, path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            create_private(path)  # a new index is owner-only, and so its -wal and -shm
         conn = sqlite3.connect(
             ":memory:" if path is None else str(path),
             timeout=10.0,

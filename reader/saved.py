@@ -1,18 +1,20 @@
 """Saved searches: named queries kept in a small JSON file.
 
-Written atomically (a temporary file, then a rename), so a crash never
-leaves half a file; a file that cannot be read is kept aside, not lost.
+Written atomically (`reader.private.atomic_write_text`: a temporary file,
+then a rename), so a crash never leaves half a file; a file that cannot be
+read is kept aside, not lost. The file is 0600 and a folder made for it 0700:
+what someone searches for is their own business.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import platformdirs
+
+from reader.private import atomic_write_text, private_dir
 
 
 def default_saved_path() -> Path:
@@ -61,14 +63,5 @@ class SavedSearches:
         self._write()
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".saved-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.items, handle, ensure_ascii=False, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        private_dir(self.path.parent)
+        atomic_write_text(self.path, json.dumps(self.items, ensure_ascii=False, indent=2))

@@ -415,7 +415,13 @@ class State:
                     check_same_thread=False,
                 )
             else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                from reader.private import create_private, private_dir, tighten_private
+
+                # Owner-only before SQLite opens it: its -wal and -shm take
+                # the file's mode (see reader.private).
+                private_dir(self.path.parent)
+                create_private(self.path)
+                tighten_private(self.path, application_id=APPLICATION_ID)
                 conn = sqlite3.connect(
                     self.path, timeout=timeout, isolation_level=None, check_same_thread=False
                 )
