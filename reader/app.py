@@ -50,6 +50,7 @@ from reader.state_writer import (
     restore_job,
 )
 from reader.store import ParseError, read_article
+from reader.text import shown_path
 from reader.triage import FlagSets, TriageCounts, view_progress
 from reader.views import ALL, Counts, Facet, Ordering
 from reader.widgets.article_list import (
@@ -257,7 +258,7 @@ class NewsdeskApp(App[None]):
         self.unsaved_at_exit: list[str] = []
         """What could not be saved when the app closed (for the command line)."""
         self.config = config or Config()
-        self.store_title = title or str(root)
+        self.store_title = shown_path(title or root)
         self.rows: list[Row] = []
         self.by_key = KeyRows()
         self.path_index: dict[str, int] = {}
@@ -820,7 +821,9 @@ class NewsdeskApp(App[None]):
         detail = self.main.query_one(DetailView)
         if detail.article is not None and detail.article.path in changed_paths:
             if detail.article.path not in self.path_index:
-                self._show_in_detail(f"{detail.article.path} was removed from the store.")
+                self._show_in_detail(
+                    f"{shown_path(detail.article.path)} was removed from the store."
+                )
             else:
                 self._show_current()
         articles = self.articles
@@ -1221,13 +1224,27 @@ class NewsdeskApp(App[None]):
         # without its AMP fallbacks.
         return [row.web_url] if row.web_url else []
 
-    def _preview(self, urls: list[str]) -> None:
-        # Imported on first use: fetching and extraction cost start-up time.
-        from reader.widgets.preview import PreviewScreen
+    def _web_url(self, urls: list[str], doing: str) -> str | None:
+        """The first of `urls` if it may leave the app (http or https, well
+        formed); else None, and the user is told why."""
+        from reader.urls import refusal, web_url
 
         if not urls:
-            self.notify("This article has no web address to preview.", severity="warning")
+            self.notify(f"This article has no web address to {doing}.", severity="warning")
+            return None
+        url = web_url(urls[0])
+        if url is None:
+            self.notify(refusal(urls[0]), severity="warning", markup=False)
+        return url
+
+    def _preview(self, urls: list[str]) -> None:
+        # Imported on first use: fetching and extraction cost start-up time.
+        from reader.urls import web_urls
+        from reader.widgets.preview import PreviewScreen
+
+        if self._web_url(urls, "preview") is None:
             return
+        urls = web_urls(urls)
         if isinstance(self.screen, PreviewScreen):
             self.screen.show(urls)
         else:
@@ -1237,23 +1254,25 @@ class NewsdeskApp(App[None]):
         self._preview(self._current_urls())
 
     def action_open_browser(self) -> None:
-        urls = self._current_urls()
-        if urls:
-            self._open_in_browser(urls[0])
+        url = self._web_url(self._current_urls(), "open")
+        if url is not None:
+            self._open_in_browser(url)
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _open_in_browser(self, url: str) -> None:
-        from reader.widgets.preview import PreviewScreen
+        from reader.urls import open_in_browser
 
-        opened = PreviewScreen.open_in_browser(url)
+        opened = open_in_browser(url)  # checks the address once more
         message = "Opened in the browser." if opened else "No browser could be started."
         self.call_from_thread(self.notify, message, severity="information" if opened else "error")
 
     def action_copy_url(self) -> None:
-        urls = self._current_urls()
-        if urls:
-            self.copy_to_clipboard(urls[0])
-            self.notify(f"Copied {urls[0]}", title="URL", markup=False)
+        from reader.urls import shown_url
+
+        url = self._web_url(self._current_urls(), "copy")
+        if url is not None:
+            self.copy_to_clipboard(url)
+            self.notify(f"Copied {shown_url(url)}", title="URL", markup=False)
 
     # -- triage ---------------------------------------------------------------
 
@@ -1623,6 +1642,8 @@ class NewsdeskApp(App[None]):
         name = names.get(facet.kind, facet.kind)
         if facet.kind == "query":
             return name
+        if facet.kind == "problem":
+            return f"{name}: {shown_path(facet.value)}"
         return f"{name}: {facet.value}" if facet.value else name
 
     # -- panes ----------------------------------------------------------------

@@ -1,8 +1,23 @@
-"""The `newsdesk` command: open a store, or run one of its subcommands."""
+"""The `newsdesk` command: open a store, or run one of its subcommands.
+
+A subcommand ends in its output and an exit status, or in one line on
+stderr and a non-zero status: never in a traceback. The subcommands handle
+what they expect (a bad store, a failed fetch); `run_subcommand()` is the
+guard around them for the rest. Output that cannot be written is the case
+every one of them shares (`output_failed()`): a reader that went away
+(`newsdesk export | head`) ends the command quietly with status 0, as
+well-behaved Unix tools do; a full disk or `> /dev/full` is one line,
+`newsdesk: cannot write output: No space left on device`, and status 1.
+Either way stdout is then pointed at /dev/null, so that the interpreter's
+last flush of what is still buffered does not fail a second time at exit
+("Exception ignored ... OSError").
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -71,7 +86,7 @@ def _open_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in SUBCOMMANDS:
-        return _subcommand(args[0], args[1:])
+        return run_subcommand(args[0], args[1:])
     options = _open_parser().parse_args(args)
     return open_store(options.store, options.state, options.cache, options.rebuild)
 
@@ -183,6 +198,84 @@ def _open_store(
         )
         return 1
     return 0
+
+
+EXIT_INTERNAL = 70
+"""A bug (EX_SOFTWARE): said in one line, with its type, rather than a traceback."""
+
+
+def run_subcommand(name: str, args: list[str]) -> int:
+    """Run subcommand `name` with `args`; its exit status, whatever happens.
+
+    Output is flushed here, where a failure can still be reported.
+    """
+    try:
+        status = _subcommand(name, args)
+    except SystemExit as done:  # argparse: --help, a usage error
+        status = _exit_status(done)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except OSError as error:
+        if error.filename is None or isinstance(error, BrokenPipeError):
+            return output_failed(error)
+        from reader.text import shown_path
+
+        _say(f"{shown_path(error.filename)}: {error.strerror or error}")
+        return 1
+    except Exception as error:
+        from reader.text import clean_line
+        from reader.urls import redact
+
+        _say(f"internal error ({type(error).__name__}: {clean_line(redact(error))})")
+        return EXIT_INTERNAL
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        return output_failed(error)
+    except ValueError:  # stdout closed
+        pass
+    return status
+
+
+def output_failed(error: OSError) -> int:
+    """End a command whose output could not be written; its exit status.
+
+    A closed pipe (the reader went away) is not a failure: nothing is said
+    and the status is 0. Anything else (ENOSPC, EIO, ...) is one line on
+    stderr and status 1. Either way stdout is pointed at /dev/null, so the
+    interpreter's final flush stays quiet.
+    """
+    _silence_stdout()
+    if isinstance(error, BrokenPipeError) or error.errno in (errno.EPIPE, errno.ESHUTDOWN):
+        return 0
+    reason = error.strerror or (os.strerror(error.errno) if error.errno else "") or str(error)
+    _say(f"cannot write output: {reason or type(error).__name__}")
+    return 1
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+
+
+def _say(message: str) -> None:
+    """One line on stderr; a stderr that cannot be written is let be."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"newsdesk: {message}", file=sys.stderr, flush=True)
+
+
+def _exit_status(done: SystemExit) -> int:
+    if done.code is None:
+        return 0
+    if isinstance(done.code, int):
+        return done.code
+    _say(str(done.code))
+    return 1
 
 
 def _subcommand(name: str, args: list[str]) -> int:

@@ -20,6 +20,20 @@ read, starred, archived, tags.
 
 Without `--query` the articles come newest first (undated last), as in the
 app's default view; with one, in the order the query gives.
+
+File names are data: a name can hold a terminal escape (`ESC ] 0 ; ... BEL`
+retitles the terminal) or bytes that are not UTF-8. Where a path is shown
+(the CSV and Markdown path columns, the messages on stderr) it is
+`reader.text.shown_path()`: escapes and control characters removed,
+undecodable bytes as U+FFFD. JSON keeps the exact path, since a script may
+want to open the file: every control character in a JSON string is written
+as a `\\uXXXX` escape (JSON's own rule covers C0; DEL, C1 and the bidi
+overrides are escaped here too), and undecodable bytes come out as
+backslash escapes (`\\udce9`), which JSON reads back as the same string.
+Files are always read by their real path.
+
+Output that cannot be written ends the command as `reader.cli` says: a
+closed pipe quietly, a full disk (`> /dev/full`) with one line and status 1.
 """
 
 from __future__ import annotations
@@ -27,7 +41,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,6 +52,7 @@ from typing import Any, TextIO
 from reader.model import Row
 from reader.query import QueryError, filter_rows
 from reader.state import NO_FLAGS, Flags, State, StateError, default_state_path, flags_of
+from reader.text import clean_line, shown_path
 from reader.triage import FlagSets
 
 FORMATS = ("json", "csv", "markdown")
@@ -100,12 +114,26 @@ def export(rows: Iterable[Row], state: State | Mapping[str, Flags], fmt: str, ou
     return writer(records, out)
 
 
+# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal may
+# act on or that reorder text: DEL, C1 (U+009B is CSI), line and paragraph
+# separators, bidi overrides. They only occur inside JSON strings, where a
+# \uXXXX escape means the same character.
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_text(item: Any) -> str:
+    text = json.dumps(item, ensure_ascii=False)
+    if text.isascii() and text.isprintable():
+        return text
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _write_json(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     count = 0
     out.write("[")
     for item in records:
         out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(item, ensure_ascii=False))
+        out.write(_json_text(item))
         count += 1
     out.write("\n]\n" if count else "]\n")
     return count
@@ -118,7 +146,9 @@ def _write_csv(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for item in records:
-        writer.writerow([_csv_cell(item[column]) for column in COLUMNS])
+        cells = [_csv_cell(item[column]) for column in COLUMNS]
+        cells[0] = shown_path(item["path"])
+        writer.writerow(cells)
         count += 1
     return count
 
@@ -152,7 +182,7 @@ def _write_markdown(records: Iterator[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for item in records:
         cells = [
-            _md_text(item["path"]),
+            _md_text(shown_path(item["path"])),
             _md_text(item["title"]),
             _md_url(item["webUrl"]),
             _md_text(item["provider"]),
@@ -198,12 +228,10 @@ def main(store: Path | None, state_path: Path | None, fmt: str, query: str | Non
     try:
         export(rows, flags, fmt, out)
         out.flush()
-    except BrokenPipeError:
-        # The reader went away (`newsdesk export | head`): not an error.
-        # Point stdout at /dev/null so the final flush at exit stays quiet.
-        with suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, out.fileno())
+    except OSError as error:
+        # The reader went away (`newsdesk export | head`): not an error; a
+        # full disk (`> /dev/full`): one line and status 1.
+        return _output_failed(error)
     return 0
 
 
@@ -212,8 +240,18 @@ def count_main(store: Path | None, state_path: Path | None, query: str | None) -
     selected = select(store, state_path, query, "count")
     if isinstance(selected, int):
         return selected
-    print(len(selected[0]))
+    try:
+        sys.stdout.write(f"{len(selected[0])}\n")
+        sys.stdout.flush()
+    except OSError as error:
+        return _output_failed(error)
     return 0
+
+
+def _output_failed(error: OSError) -> int:
+    from reader.cli import output_failed
+
+    return output_failed(error)
 
 
 def select(
@@ -248,12 +286,16 @@ def select(
 
 def _report_problems(command: str, problems: list[tuple[str, str]]) -> None:
     for path, reason in problems[:_PROBLEMS_SHOWN]:
-        print(f"newsdesk {command}: skipped {path}: {reason}", file=sys.stderr)
+        print(
+            f"newsdesk {command}: skipped {shown_path(path)}: {clean_line(reason)}",
+            file=sys.stderr,
+        )
     if len(problems) > _PROBLEMS_SHOWN:
         more = len(problems) - _PROBLEMS_SHOWN
         print(f"newsdesk {command}: skipped {more} more unreadable files", file=sys.stderr)
 
 
 def _fail(command: str, message: str, status: int) -> int:
-    print(f"newsdesk {command}: {message}", file=sys.stderr)
+    # Messages can quote a path or a query: one clean line.
+    print(f"newsdesk {command}: {clean_line(message)}", file=sys.stderr)
     return status

@@ -14,13 +14,33 @@ inflates to hundreds of megabytes is stopped at the cap without inflating
 the rest; redirects are followed by hand and counted; only http and https
 are ever requested.
 
+Addresses are checked by `reader.urls.check_url()` before anything is
+sent, and so is every redirect's target: an unsupported scheme, a port out
+of range or unbalanced brackets end in a `FetchError` of kind `bad-url`,
+never in an exception from urllib, httpx or the socket layer (a port of
+99999 used to surface as "unhandled errors in a TaskGroup"). Whatever else
+the network stack raises while a page is fetched becomes a `FetchError` too.
+
+A user name and password in an address (`https://user:pw@host/`) are
+dropped before the request, from the first address and from every redirect:
+the preview never sends them, never stores them (cache keys, `final_url`
+and the metadata files hold the address without them) and never shows
+them; `FetchError.url` and every message are redacted (`reader.urls.redact`).
+When an address had them, the page's notice (or the error's message) says
+they were not sent, so a 401 is not a mystery. A page that needs them is
+one to open in the browser.
+
 Pages are cached on disk. The RFC 9111 decisions (may this response be
 stored, is the stored copy fresh, which validators to send, how a 304
 refreshes it) are hishel's sans-I/O state machine; storage is a small
 directory of files here, because hishel's transport would read the body
 outside our cap and deadline, its async storage needs a driver newsdesk
 does not ship, and neither serves a stored copy while revalidating or
-when the network is down, which the preview needs.
+when the network is down, which the preview needs. The cache's folder,
+and every folder created on the way to it, is owner-only (0700); its files
+are created 0600 (a page and its address can say what a reader reads).
+An existing folder is left as it is, except the default one, which is
+narrowed to 0700 (it may come from a version that did not).
 
 This module imports nothing from Textual.
 """
@@ -46,8 +66,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin, urlsplit
 
-from reader.extract import SOURCE_PAGE, SOURCE_PLAIN, Extracted, extract, is_web_url
+from reader.extract import SOURCE_PAGE, SOURCE_PLAIN, Extracted, extract
 from reader.text import clean
+from reader.urls import check_url, redact, shown_url, without_credentials
 
 if TYPE_CHECKING:
     import httpx
@@ -70,6 +91,8 @@ USER_AGENT = "newsdesk/0.1 (terminal news reader; article preview)"
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+CREDENTIALS_NOTE = "The user name and password in the address were not sent."
+"""Said when an address held credentials, which the preview drops."""
 
 
 def default_cache_dir() -> Path:
@@ -112,7 +135,7 @@ class Progress:
     """Expected bytes (Content-Length), when the server said."""
 
     def describe(self) -> str:
-        host = urlsplit(self.url).hostname or self.url
+        host = _host(self.url)
         if self.stage == "connecting":
             return f"Connecting to {host}…"
         if self.stage == "receiving":
@@ -169,14 +192,29 @@ class FetchError(Exception):
         *,
         status: int | None = None,
         attempts: Sequence[FetchError] = (),
+        credentials_dropped: bool = False,
     ) -> None:
         self.kind = kind
-        self.url = url
+        self.url = redact(url)
+        """The address, without its password: safe to show (once cleaned)."""
         self.detail = detail
         self.status = status
         self.attempts: tuple[FetchError, ...] = tuple(attempts)
         """Every candidate's failure, in order, when all candidates failed."""
+        self.credentials_dropped = credentials_dropped
+        """The address held a user name and password, which were not sent."""
         super().__init__(self.message)
+
+    def noting_credentials(self) -> FetchError:
+        """This failure, saying that the address's credentials were not sent."""
+        return FetchError(
+            self.kind,
+            self.url,
+            self.detail,
+            status=self.status,
+            attempts=self.attempts,
+            credentials_dropped=True,
+        )
 
     @property
     def offline(self) -> bool:
@@ -192,16 +230,28 @@ class FetchError(Exception):
 
     @property
     def message(self) -> str:
-        # Details can come from the server (a Location header): clean them.
-        return " ".join(clean(self._message()).split())
+        # Details can come from the server (a Location header) or from the
+        # network stack (which may quote an address): clean and redact them.
+        text = self._message()
+        if self.credentials_dropped:
+            text += " " + CREDENTIALS_NOTE
+        return " ".join(redact(clean(text)).split())
 
     def _message(self) -> str:
-        url = self.url or "the page"
-        host = urlsplit(self.url).hostname or url
+        url = shown_url(self.url) or "the page"
+        host = _host(self.url) or url
         detail = self.detail
         kind = self.kind
         if kind is FailureKind.BAD_URL:
-            return detail or f"Can't preview {url}: only http and https addresses can be opened."
+            if detail:
+                return detail
+            checked = check_url(self.url)
+            reason = (
+                checked.reason
+                if checked.problem in ("scheme", "malformed")
+                else "only http and https addresses can be opened"
+            )
+            return f"Can't preview {url}: {reason}."
         if kind is FailureKind.DNS:
             return f"Can't reach {url}: the name {host} could not be found (DNS lookup failed)."
         if kind is FailureKind.REFUSED:
@@ -241,13 +291,27 @@ def _reason(status: int | None) -> str:
         return ""
 
 
+def _host(url: str) -> str:
+    """The host of `url` for a message, or '' (never raises on a malformed one)."""
+    try:
+        return clean(urlsplit(url).hostname or "")
+    except ValueError:
+        return ""
+
+
 def _exception_chain(exc: BaseException) -> Iterable[BaseException]:
+    """`exc`, its causes and contexts, and the members of exception groups
+    (anyio's task groups wrap what a connection attempt raised)."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+    pending: list[BaseException] = [exc]
+    while pending:
+        current: BaseException | None = pending.pop(0)
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            if isinstance(current, BaseExceptionGroup):
+                pending.extend(current.exceptions)
+            current = current.__cause__ or current.__context__
 
 
 _DNS_WORDS = (
@@ -291,7 +355,11 @@ def classify_error(exc: BaseException, url: str, limits: Limits | None = None) -
 
 
 def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:160]
+    # A group's own text ("unhandled errors in a TaskGroup") says nothing:
+    # the first thing it holds does.
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return redact(" ".join(str(exc).split())[:160])
 
 
 # --------------------------------------------------------------------------
@@ -457,13 +525,25 @@ class PageCache:
     Files are replaced atomically; a body whose checksum does not match its
     metadata (two processes writing at once) reads as missing. When the
     bodies exceed `max_bytes`, the least recently stored are removed.
+
+    Only the owner can read it: folders this creates are 0700 (the missing
+    parents too), files 0600. `own_directory` says the folder is newsdesk's
+    own (the default one), so an existing one is narrowed to 0700 as well;
+    a folder the user named is never changed.
     """
 
     VERSION = 1
 
-    def __init__(self, directory: Path, max_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        max_bytes: int = 256 * 1024 * 1024,
+        *,
+        own_directory: bool = False,
+    ) -> None:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
+        self._own_directory = own_directory
 
     @staticmethod
     def key(url: str) -> str:
@@ -522,7 +602,7 @@ class PageCache:
             body_id=hashlib.sha1(body, usedforsecurity=False).hexdigest(),
             key=key,
         )
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._make_directory()
         _write_atomic(self._paths(key)[1], body)
         self._write_meta(entry)
         self._prune(keep=key)
@@ -538,6 +618,13 @@ class PageCache:
         with contextlib.suppress(OSError):
             self._write_meta(updated)
         return updated
+
+    def _make_directory(self) -> None:
+        make_private_directory(self.directory)
+        if self._own_directory:
+            with contextlib.suppress(OSError):
+                if self.directory.stat().st_mode & 0o077:
+                    os.chmod(self.directory, 0o700)
 
     def remove(self, url: str) -> None:
         for path in self._paths(self.key(url)):
@@ -594,10 +681,35 @@ def _storable_headers(headers: Iterable[tuple[str, str]], size: int) -> list[tup
     return kept
 
 
+def make_private_directory(path: Path) -> None:
+    """Create `path` and whichever of its parents are missing, each 0700.
+
+    (`Path.mkdir(mode=..., parents=True)` gives the parents the default
+    mode.) Folders that exist already are left as they are.
+    """
+    missing: list[Path] = []
+    current = Path(path)
+    while not current.is_dir():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file created 0600."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        tmp.write_bytes(data)
+        fd = os.open(tmp, flags, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(OSError):
@@ -692,11 +804,12 @@ class Fetcher:
         user_agent: str = USER_AGENT,
     ) -> None:
         self.limits = limits or Limits()
-        self.cache: PageCache | None = (
-            PageCache(cache_dir if cache_dir is not None else default_cache_dir())
-            if use_cache
-            else None
-        )
+        self.cache: PageCache | None = None
+        if use_cache:
+            if cache_dir is None:
+                self.cache = PageCache(default_cache_dir(), own_directory=True)
+            else:
+                self.cache = PageCache(cache_dir)
         self._trust_env = trust_env
         self._request_headers = {
             "user-agent": user_agent,
@@ -744,9 +857,10 @@ class Fetcher:
 
     async def cached(self, url: str) -> Fetched | None:
         """The stored copy of `url`, fresh or not, without touching the network."""
-        if self.cache is None or not is_web_url(url):
+        target, _dropped = _prepare(url)
+        if self.cache is None or target is None:
             return None
-        entry = await asyncio.to_thread(self.cache.load, url.strip())
+        entry = await asyncio.to_thread(self.cache.load, target)
         return _from_entry(entry) if entry is not None else None
 
     # -- fetching one URL ------------------------------------------------
@@ -759,11 +873,19 @@ class Fetcher:
         A fresh stored copy is returned without a request; a stale one is
         revalidated (conditional request); `force` skips the stored copy
         but still falls back to it when the network fails. Raises
-        `FetchError`.
+        `FetchError`, and nothing else, whatever `url` holds: a user name
+        and password in it are not sent (the error says so).
         """
-        url = url.strip()
-        if not is_web_url(url):
-            raise FetchError(FailureKind.BAD_URL, url)
+        target, dropped = _prepare(url)
+        if target is None:
+            raise FetchError(FailureKind.BAD_URL, url.strip())
+        try:
+            return await self._fetch(target, force, progress)
+        except FetchError as error:
+            raise error.noting_credentials() if dropped else error from None
+
+    async def _fetch(self, url: str, force: bool, progress: ProgressCallback | None) -> Fetched:
+        """`fetch()` for a checked address without credentials."""
         entry: CachedEntry | None = None
         if self.cache is not None:
             entry = await asyncio.to_thread(self.cache.load, url)
@@ -868,6 +990,10 @@ class Fetcher:
             raise FetchError(
                 FailureKind.TOO_SLOW, url, f"no complete answer within {deadline:g} s"
             ) from None
+        except FetchError:
+            raise
+        except Exception as exc:  # the client's set-up (a bad proxy setting), ...
+            raise classify_error(exc, url, self.limits) from None
 
     async def _follow(
         self,
@@ -893,23 +1019,31 @@ class Fetcher:
                 response = await client.send(request, stream=True, follow_redirects=False)
             except httpx.InvalidURL:
                 raise FetchError(FailureKind.BAD_URL, url) from None
-            except httpx.HTTPError as exc:
+            except Exception as exc:  # httpx, anyio, socket: every failure ends here
                 raise classify_error(exc, url, limits) from None
             try:
                 status = response.status_code
                 location = response.headers.get("location")
                 if status in REDIRECT_CODES and location:
                     try:
-                        target = urljoin(str(response.url), location.strip())
+                        target = urljoin(hop_url, location.strip())
                     except ValueError:
                         target = location
-                    if not is_web_url(target):
+                    checked = check_url(target)
+                    if checked.url is None:
+                        why = (
+                            f"which is not a valid web address ({checked.reason})"
+                            if checked.problem == "malformed"
+                            else "which is not an http or https address"
+                        )
                         raise FetchError(
                             FailureKind.BAD_URL,
                             url,
-                            f"Can't preview {url}: it redirects to {target[:200]}, "
-                            "which is not an http or https address.",
+                            f"Can't preview {shown_url(url)}: it redirects to "
+                            f"{shown_url(target)}, {why}.",
                         )
+                    # Credentials in a Location are dropped like the reader's own.
+                    target = without_credentials(checked.url)
                     if target in seen:
                         raise FetchError(FailureKind.REDIRECTS, url, "redirects in a loop")
                     hop_url = target
@@ -925,10 +1059,13 @@ class Fetcher:
                     return self._raw(url, hop_url, response, headers, None, length)
                 body = await self._read_body(url, response, progress)
                 return self._raw(url, hop_url, response, headers, body, len(body))
-            except httpx.HTTPError as exc:
+            except FetchError:
+                raise
+            except Exception as exc:  # httpx, anyio, socket: every failure ends here
                 raise classify_error(exc, url, limits) from None
             finally:
-                await response.aclose()
+                with contextlib.suppress(Exception):
+                    await response.aclose()
         raise FetchError(
             FailureKind.REDIRECTS,
             url,
@@ -1028,10 +1165,25 @@ class Fetcher:
         once (`provisional=True`) before the network is asked. Raises
         `FetchError` (with `attempts`) when every candidate failed.
         """
-        candidates = list(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
+        # Each candidate checked, without its credentials; a refused one is
+        # kept as given, for fetch() to refuse with its reason.
+        prepared: dict[str, bool] = {}
+        for given in urls:
+            if not given or not given.strip():
+                continue
+            target, dropped = _prepare(given)
+            key = target if target is not None else given.strip()
+            prepared[key] = prepared.get(key, False) or dropped
+        candidates = list(prepared)
         if not candidates:
             raise FetchError(FailureKind.BAD_URL, "", "There is no address to preview.")
         memo: dict[tuple[str, str], Extracted] = {}
+
+        def noted(page: Page) -> Page:
+            if not prepared[page.url]:
+                return page
+            notice = f"{page.notice} {CREDENTIALS_NOTE}" if page.notice else CREDENTIALS_NOTE
+            return replace(page, notice=notice)
 
         if on_cached is not None and not force:
             for index, url in enumerate(candidates):
@@ -1042,7 +1194,7 @@ class Fetcher:
                     page = await self._page(url, index, stored, (), None, memo)
                 except FetchError:
                     break
-                on_cached(replace(page, provisional=True))
+                on_cached(noted(replace(page, provisional=True)))
                 break
 
         failures: list[FetchError] = []
@@ -1050,9 +1202,9 @@ class Fetcher:
         for index, url in enumerate(candidates):
             try:
                 fetched = await self.fetch(url, force=force, progress=progress)
-                page = await self._page(url, index, fetched, tuple(failures), progress, memo)
+                page = noted(await self._page(url, index, fetched, tuple(failures), progress, memo))
             except FetchError as error:
-                failures.append(error)
+                failures.append(error.noting_credentials() if prepared[url] else error)
                 continue
             if page.kind == "article" and page.extracted and not page.extracted.found_main_text:
                 fallback = fallback or page
@@ -1064,7 +1216,12 @@ class Fetcher:
             return replace(fallback, failures=others)
         first = failures[0]
         raise FetchError(
-            first.kind, first.url, first.detail, status=first.status, attempts=failures
+            first.kind,
+            first.url,
+            first.detail,
+            status=first.status,
+            attempts=failures,
+            credentials_dropped=first.credentials_dropped,
         )
 
     async def _page(
@@ -1101,6 +1258,16 @@ class Fetcher:
             )
         kind: PageKind = "text" if extracted.source == SOURCE_PLAIN else "article"
         return Page(url, index, kind, fetched, extracted, failures, notice)
+
+
+def _prepare(url: str) -> tuple[str | None, bool]:
+    """The address to request for `url` (checked, normalised, without user
+    name and password) or None when it may not be fetched; and whether
+    credentials were dropped."""
+    checked = check_url(url)
+    if checked.url is None:
+        return None, False
+    return without_credentials(checked.url), checked.has_credentials
 
 
 def _content_length(response: httpx.Response) -> int | None:

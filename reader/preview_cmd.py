@@ -4,7 +4,12 @@ Prints the readable page through the same pipeline as the preview screen
 (limits, charsets, extraction, cache). `text` is exactly the text a reader
 sees in the preview pane; `markdown` is the main text as Markdown; `json`
 carries both with the title, byline, date and where the page came from.
-A failure is one line on stderr and a non-zero exit status.
+A failure is one line on stderr and a non-zero exit status: a URL that is
+not a web address or is malformed (`http://[::1`, a port of 99999), a
+network failure, output that cannot be written (`> /dev/full`: `newsdesk:
+cannot write output: No space left on device`, status 1; a closed pipe ends
+quietly, see `reader.cli.output_failed`). A user name and password in the
+URL are never sent, stored or printed (see `reader.fetch`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reader.fetch import Fetcher, FetchError, Limits, Page, describe_age
+from reader.text import clean_line
+from reader.urls import redact
 
 FORMATS = ("text", "markdown", "json")
 
@@ -134,25 +141,22 @@ def _write(stream: TextIO, text: str) -> int:
         else:
             stream.write(text)
             stream.flush()
-    except BrokenPipeError:
-        # The reader of the pipe (`| head`) has gone: that is not a failure.
-        _silence_stdout()
+    except OSError as error:
+        # A closed pipe (`| head`) ends quietly; a full disk is one line.
+        from reader.cli import output_failed
+
+        return output_failed(error)
     return EXIT_OK
 
 
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
 def _error(message: str) -> None:
-    print(f"newsdesk: {' '.join(message.split())}", file=sys.stderr)
+    _say(f"newsdesk: {message}")
 
 
 def _note(message: str) -> None:
-    print(f"newsdesk: note: {' '.join(message.split())}", file=sys.stderr)
+    _say(f"newsdesk: note: {message}")
+
+
+def _say(line: str) -> None:
+    # Messages quote URLs and server text: one clean line, no password.
+    print(redact(clean_line(line)), file=sys.stderr)

@@ -87,3 +87,16 @@ def fold(text: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def shown_path(path: object) -> str:
+    """A file name or path made fit to show or print: escape sequences and
+    control characters removed, bytes that are not UTF-8 (a name Python
+    keeps as lone surrogates) shown as U+FFFD. Only for display: files are
+    still opened by their real path."""
+    text = path if isinstance(path, str) else str(path)
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    elif text.isprintable():
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\n", " ").replace("\r", " ")))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import time
+import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +176,27 @@ def _private_user_folders(
     home = tmp_path_factory.mktemp("home")
     for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real $BROWSER command that writes its arguments, one a line, to a file.
+
+    webbrowser reads $BROWSER once: its registry is reset so it reads ours.
+    """
+    record = tmp_path / "argv.txt"
+    script = tmp_path / "fake-browser"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"with open({str(record)!r}, 'a', encoding='utf-8') as out:\n"
+        "    out.write('\\n'.join(sys.argv[1:]) + '\\n')\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BROWSER", str(script))
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    monkeypatch.setattr(webbrowser, "_os_preferred_browser", None, raising=False)
+    return record

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -352,3 +353,102 @@ def _row(**changes: object) -> Row:
     }
     values.update(changes)
     return Row(**values)  # type: ignore[arg-type]
+
+
+# -- hostile file names, output that cannot be written --------------------------------
+
+ESCAPE = "\x1b]0;pwned\x07"
+"""Retitles the terminal when printed raw."""
+
+
+def raw_controls(text: str) -> set[str]:
+    return {ch for ch in text if ch in "\x1b\x07\x9b\x9d\u202e" or (ord(ch) < 0x20 and ch != "\n")}
+
+
+@pytest.fixture
+def hostile_store(make_store: StoreMaker) -> Path:
+    return make_store(
+        {
+            f"001_{ESCAPE}good.txt": article_text("Escaped name", url=URL_A),
+            f"002_{ESCAPE}bad.txt": "no front matter here\n",
+            "003_\x9b31m\u202eevil.txt": article_text("C1 name", date="2026-03-01T00:00:00Z"),
+        }
+    )
+
+
+@pytest.mark.parametrize("command", ["export", "count"])
+def test_file_names_in_messages_are_cleaned(
+    hostile_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    state = tmp_path / "none.sqlite3"
+    if command == "export":
+        assert main(hostile_store, state, "json", None) == 0
+    else:
+        assert count_main(hostile_store, state, None) == 0
+    err = capsys.readouterr().err
+    assert err == f"newsdesk {command}: skipped 002_bad.txt: no front matter" + (
+        " (the file must start with a '---' line)\n"
+    )
+    assert not raw_controls(err)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_file_names_in_csv_and_markdown_are_cleaned(hostile_store: Path, fmt: str) -> None:
+    out = io.StringIO()
+    export(newest_first(load_store(hostile_store).rows), {}, fmt, out)
+    text = out.getvalue()
+    assert not raw_controls(text)
+    underscore = "_" if fmt == "csv" else "\\_"
+    for shown in ("001_good.txt", "003_evil.txt"):  # as the app shows them
+        assert shown.replace("_", underscore) in text
+    assert "pwned" not in text
+
+
+def test_json_keeps_the_exact_file_name_with_every_control_escaped(hostile_store: Path) -> None:
+    out = io.StringIO()
+    export(newest_first(load_store(hostile_store).rows), {}, "json", out)
+    text = out.getvalue()
+    assert not raw_controls(text)
+    assert "\\u001b]0;pwned\\u0007" in text and "\\u009b31m\\u202eevil" in text
+    paths = {item["path"] for item in json.loads(text)}
+    assert paths == {f"001_{ESCAPE}good.txt", "003_\x9b31m\u202eevil.txt"}
+
+
+def run_to(stdout: IO[bytes], *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "reader", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [("export",), ("export", "--format", "csv"), ("export", "--format", "markdown"), ("count",)],
+)
+def test_a_full_disk_is_one_line_and_status_1(
+    make_store: StoreMaker, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    root = make_store({f"{i:03d}_x.txt": article_text(f"Article {i}") for i in range(3)})
+    state = str(tmp_path / "s.sqlite3")
+    with open("/dev/full", "wb") as full:
+        result = run_to(full, *args, str(root), "--state", state)
+    assert result.returncode == 1
+    assert result.stderr == b"newsdesk: cannot write output: No space left on device\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_with_a_large_export_is_one_line_too(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    # More than a buffer's worth: the failure comes from a write, not the flush.
+    root = make_store({f"{i:03d}_x.txt": article_text(f"Article {i} " * 20) for i in range(300)})
+    with open("/dev/full", "wb") as full:
+        result = run_to(full, "export", str(root), "--state", str(tmp_path / "s.sqlite3"))
+    assert result.returncode == 1
+    assert result.stderr == b"newsdesk: cannot write output: No space left on device\n"

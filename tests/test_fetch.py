@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import stat
 import time
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
@@ -462,3 +464,142 @@ async def test_cache_is_pruned_to_its_size(tmp_path: Path) -> None:
     assert cache.load("http://127.0.0.1/9") is not None
     meta = json.loads((tmp_path / f"{PageCache.key('http://127.0.0.1/9')}.json").read_text())
     assert "set-cookie" not in dict(meta["headers"])
+
+
+# -- malformed addresses, credentials, a private cache -------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::1", "the brackets around its host are unbalanced"),
+        ("http://127.0.0.1:99999/", "the port is not a number from 1 to 65535"),
+        ("http://u:s3cret@127.0.0.1:99999/", "the port is not a number from 1 to 65535"),
+        ("http://[::1]:70000/x", "the port is not a number from 1 to 65535"),
+        ("http://alice:s3cret@[::1/x", "the brackets around its host are unbalanced"),
+        ("file://alice:s3cret@host/etc/passwd", "only http and https addresses can be opened"),
+        ("ftp://alice:s3cret@127.0.0.1/x", "only http and https addresses can be opened"),
+    ],
+)
+async def test_a_malformed_address_is_a_clean_bad_url_failure(
+    fetcher: Fetcher, url: str, reason: str
+) -> None:
+    error = await fail(fetcher, url)
+    assert error.kind is FailureKind.BAD_URL
+    assert error.message.endswith(f": {reason}.")
+    assert "s3cret" not in error.message and "s3cret" not in error.url
+
+    with pytest.raises(FetchError) as caught:
+        await fetcher.preview([url])
+    assert caught.value.kind is FailureKind.BAD_URL
+    assert await fetcher.cached(url) is None
+
+
+async def test_a_redirect_to_a_bad_port_is_a_clean_failure(
+    server: LocalServer, fetcher: Fetcher
+) -> None:
+    server.redirect("/odd", "http://127.0.0.1:99999/x")
+    error = await fail(fetcher, server.url("/odd"))
+    assert error.kind is FailureKind.BAD_URL
+    assert "TaskGroup" not in error.message
+    assert error.message == (
+        f"Can't preview {server.url('/odd')}: it redirects to http://127.0.0.1:99999/x, "
+        "which is not a valid web address (the port is not a number from 1 to 65535)."
+    )
+
+
+def test_an_exception_group_is_named_by_what_it_holds() -> None:
+    try:
+        raise ExceptionGroup("unhandled errors in a TaskGroup", [OverflowError("port 0-65535")])
+    except ExceptionGroup as exc:
+        error = classify_error(exc, "http://u:s3cret@127.0.0.1/")
+    assert "TaskGroup" not in error.message and "port 0-65535" in error.message
+    assert "s3cret" not in error.message + error.url
+
+
+def cache_text(directory: Path) -> str:
+    return "".join(
+        path.read_bytes().decode("utf-8", "replace")
+        for path in directory.rglob("*")
+        if path.is_file()
+    )
+
+
+async def test_credentials_are_never_sent_stored_or_shown(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    server.page("/news", news_page(), headers={"Cache-Control": "max-age=600"})
+    url = f"http://alice:s3cret@127.0.0.1:{server.port}/news"
+    cache = tmp_path / "cache"
+    async with Fetcher(cache, limits=FAST, trust_env=False) as fetcher:
+        page = await fetcher.preview([url])
+        again = await fetcher.preview([url])
+
+    assert server.hits["/news"] == 1 and again.fetched.from_cache
+    assert "authorization" not in server.requests[0][1]
+    for shown in (page, again):
+        assert shown.url == server.url("/news") and shown.final_url == server.url("/news")
+        assert shown.notice.endswith("The user name and password in the address were not sent.")
+    assert cache_text(cache) and "s3cret" not in cache_text(cache)
+    assert "alice" not in cache_text(cache)
+
+
+async def test_credentials_in_a_failure_are_redacted_and_the_failure_says_so(
+    server: LocalServer, fetcher: Fetcher
+) -> None:
+    server.page("/private", "<h1>log in</h1>", status=401)
+    url = f"http://alice:s3cret@127.0.0.1:{server.port}/private"
+
+    error = await fail(fetcher, url)
+    with pytest.raises(FetchError) as caught:
+        await fetcher.preview([url, f"http://alice:s3cret@{refused_url()[7:]}"])
+
+    assert error.message == (
+        f"{server.url('/private')} answered HTTP 401 Unauthorized. "
+        "The user name and password in the address were not sent."
+    )
+    everything = [caught.value, *caught.value.attempts]
+    assert all("s3cret" not in e.message and "s3cret" not in e.url for e in everything)
+    assert all(e.credentials_dropped for e in everything)
+    assert "authorization" not in server.requests[0][1]
+
+
+async def test_credentials_in_a_redirect_are_dropped_too(
+    server: LocalServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    server.redirect("/go", f"http://other:pa55word@127.0.0.1:{server.port}/news")
+    server.page("/news", news_page())
+    page = await fetcher.preview([server.url("/go")])
+    assert page.final_url == server.url("/news")
+    assert all("authorization" not in headers for _path, headers in server.requests)
+    assert "pa55word" not in cache_text(tmp_path / "cache")
+
+
+async def test_the_page_cache_is_owner_only(server: LocalServer, tmp_path: Path) -> None:
+    url = server.page("/news", news_page())
+    cache = tmp_path / "made" / "for" / "pages"
+    old_umask = os.umask(0o022)
+    try:
+        async with Fetcher(cache, limits=FAST, trust_env=False) as fetcher:
+            await fetcher.fetch(url)
+    finally:
+        os.umask(old_umask)
+
+    for folder in (tmp_path / "made", tmp_path / "made" / "for", cache):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    files = list(cache.iterdir())
+    assert {p.suffix for p in files} == {".json", ".body"}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_an_existing_folder_is_narrowed_only_when_it_is_newsdesks_own(tmp_path: Path) -> None:
+    own, named = tmp_path / "own", tmp_path / "named"
+    for folder in (own, named):
+        folder.mkdir()
+        folder.chmod(0o755)
+    PageCache(own, own_directory=True).store("http://h/x", "http://h/x", 200, [], {}, b"x")
+    PageCache(named).store("http://h/x", "http://h/x", 200, [], {}, b"x")
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert stat.S_IMODE(named.stat().st_mode) == 0o755
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in named.iterdir())

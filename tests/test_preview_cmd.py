@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -14,6 +18,7 @@ from reader.preview_cmd import main
 from tests.http_server import LocalServer, news_page, refused_url
 
 LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -151,3 +156,82 @@ def test_offline_copy_is_printed_with_a_note(
     out, err = capsys.readouterr()
     assert "Saved story" in out
     assert err.startswith("newsdesk: note: offline: showing the copy saved just now")
+
+
+# -- malformed addresses, credentials, output that cannot be written ---------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://[::1", "newsdesk: Can't preview http://[::1: the brackets around its host are"),
+        ("http://127.0.0.1:99999/", "newsdesk: Can't preview http://127.0.0.1:99999/: the port"),
+        ("http://alice:s3cret@[::1", "newsdesk: Can't preview http://***@[::1: the brackets"),
+        (
+            "file://alice:s3cret@host/etc/passwd",
+            "newsdesk: Can't preview file://***@host/etc/passwd: only http and https",
+        ),
+    ],
+)
+def test_a_malformed_url_is_one_line_and_status_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, expected: str
+) -> None:
+    assert main(url, "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(expected) and err.count("\n") == 1
+
+
+def test_credentials_are_not_printed_nor_cached(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.page("/news", news_page())
+    server.page("/private", "<h1>log in</h1>", status=401)
+    base = f"http://alice:s3cret@127.0.0.1:{server.port}"
+
+    assert main(f"{base}/news", "json", tmp_path, limits=LIMITS) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["url"] == server.url("/news")
+    assert err == "newsdesk: note: The user name and password in the address were not sent.\n"
+    assert main(f"{base}/private", "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith(f"newsdesk: {server.url('/private')} answered HTTP 401")
+    assert main(f"{base}:99999/", "text", tmp_path, limits=LIMITS) == 1
+    out, err = capsys.readouterr()
+    assert "***@" in err
+
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert on_disk and b"s3cret" not in on_disk and b"alice" not in on_disk
+    assert "authorization" not in server.requests[0][1]
+
+
+def run_preview(url: str, cache: Path, stdout: int | IO[bytes]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "reader", "preview", "--cache", str(cache), "--", url],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_is_one_line_and_status_1(server: LocalServer, tmp_path: Path) -> None:
+    url = server.page("/news", news_page())
+    with open("/dev/full", "wb") as full:
+        result = run_preview(url, tmp_path, full)
+    assert result.returncode == 1
+    assert result.stderr == "newsdesk: cannot write output: No space left on device\n"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/"])
+def test_the_command_line_never_shows_a_traceback(tmp_path: Path, url: str) -> None:
+    result = run_preview(url, tmp_path, subprocess.PIPE)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("newsdesk: Can't preview")
+    assert "Traceback" not in result.stderr and "TaskGroup" not in result.stderr

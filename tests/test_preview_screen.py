@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import stat
+import sys
 import time
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from reader.fetch import Fetcher, Limits
+from reader.urls import NotWebURL, refusal
 from reader.widgets.blocks import chunk_content
 from reader.widgets.preview import PageChunk, PreviewScreen, split_chunks
 from tests.http_server import FILLER, LocalServer, news_page
@@ -25,6 +29,28 @@ LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
 def server() -> Iterator[LocalServer]:
     with LocalServer() as running:
         yield running
+
+
+@pytest.fixture
+def browser_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """$BROWSER is a script that writes its arguments to a file (webbrowser's
+    registry is reset so that it reads it)."""
+    record = tmp_path / "argv.txt"
+    script = tmp_path / "fake-browser"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"with open({str(record)!r}, 'a', encoding='utf-8') as out:\n"
+        "    out.write('\\n'.join(sys.argv[1:]) + '\\n')\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BROWSER", str(script))
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    monkeypatch.setattr(webbrowser, "_os_preferred_browser", None, raising=False)
+    return record
 
 
 class HostApp(App[None]):
@@ -293,3 +319,94 @@ def test_chunk_content_is_plain_data() -> None:
     content = chunk_content([block])
     assert isinstance(content, Content)
     assert content.plain == "[b]x[/b] link"
+
+
+# -- addresses that may not leave, malformed ones, credentials ------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://[::1", "Can't preview http://[::1: the brackets around its host are unbalanced."),
+        (
+            "http://127.0.0.1:99999/",
+            "Can't preview http://127.0.0.1:99999/: the port is not a number from 1 to 65535.",
+        ),
+    ],
+)
+async def test_a_malformed_address_is_a_clear_error(
+    tmp_path: Path, url: str, expected: str
+) -> None:
+    app = HostApp()
+    async with app.run_test(size=(200, 30)) as pilot:
+        screen = await open_preview(app, pilot, [url], tmp_path)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert expected in shown
+        assert "TaskGroup" not in shown and "Could not preview this page" not in shown
+        assert screen.state == "Could not load the page."
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["--help", "-x;rm", "file:///etc/passwd", "javascript:alert(1)", "http://[::1"],
+)
+async def test_o_and_y_refuse_what_is_not_a_web_address(tmp_path: Path, url: str) -> None:
+    opened: list[str] = []
+
+    def fake_browser(target: str) -> bool:
+        opened.append(target)
+        return True
+
+    app = HostApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_preview(app, pilot, [url], tmp_path)
+        screen.open_in_browser = fake_browser  # type: ignore[method-assign]
+        assert screen.current_url == url
+        await pilot.press("o", "y")
+        await pilot.pause()
+        assert opened == []
+        assert app.clipboard == ""
+        messages = [n.message for n in app._notifications]
+        assert messages.count(refusal(url)) == 2
+        assert refusal(url).startswith(("Not a web address: ", "Not a valid web address ("))
+
+
+async def test_the_screen_opens_the_browser_through_the_safe_opener(
+    browser_record: Path, server: LocalServer, tmp_path: Path
+) -> None:
+    # The class's own opener (which the main screen uses too) refuses by itself.
+    for url in ("--help", "-x;rm", "file:///etc/passwd", "javascript:alert(1)"):
+        with pytest.raises(NotWebURL):
+            PreviewScreen.open_in_browser(url)
+    assert not browser_record.exists()
+
+    page = server.page("/news", news_page())
+    app = HostApp()
+    async with app.run_test() as pilot:
+        await open_preview(app, pilot, [page], tmp_path)
+        await pilot.press("o")
+        await wait_until(pilot, lambda: browser_record.exists())
+    assert browser_record.read_text(encoding="utf-8").splitlines() == [page]
+
+
+async def test_credentials_are_never_shown(server: LocalServer, tmp_path: Path) -> None:
+    server.page("/news", news_page())
+    server.page("/private", "<h1>log in</h1>", status=401)
+    app = HostApp()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_preview(
+            app, pilot, [f"http://alice:s3cret@127.0.0.1:{server.port}/news"], tmp_path
+        )
+        assert screen.page is not None and screen.current_url == server.url("/news")
+        assert "were not sent" in screen.state
+        assert "s3cret" not in screen_text(app)
+
+        screen.show([f"http://alice:s3cret@127.0.0.1:{server.port}/private"])
+        await wait_until(pilot, lambda: not screen.loading and not screen.workers)
+        shown = screen_text(app)
+        assert "answered HTTP 401" in shown
+        assert "s3cret" not in shown and "alice" not in shown
+        await pilot.press("y")
+        await pilot.pause()
+        assert all("s3cret" not in n.message for n in app._notifications)

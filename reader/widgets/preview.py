@@ -8,6 +8,9 @@ shows instantly while it is revalidated.
 Page text is untrusted: it reaches widgets only as `Content` built here
 from plain strings (never parsed as markup), and links are clickable
 through a `follow(...)` action that accepts http and https URLs only.
+Which addresses may be followed, opened in the browser (`o`) or copied
+(`y`) is decided by `reader.urls`, as in the main screen; what is refused
+is said in a notification, and addresses are shown without their password.
 Long pages are rendered in chunks: the first screenful at once, the rest
 in the background.
 """
@@ -15,7 +18,6 @@ in the background.
 from __future__ import annotations
 
 import asyncio
-import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.extract import Block, is_web_url
+from reader.extract import Block
 from reader.fetch import (
     Fetcher,
     FetchError,
@@ -43,6 +45,8 @@ from reader.fetch import (
 )
 from reader.resources import styles_path
 from reader.text import clean
+from reader.urls import NotWebURL, check_url, refusal, shown_url, web_url
+from reader.urls import open_in_browser as open_web_address
 from reader.widgets.blocks import chunk_content
 from reader.widgets.key_bar import KeyBar
 
@@ -120,8 +124,9 @@ class PreviewScreen(Screen[None]):
         Binding("space", "page_body(1)", "Page down", show=False),
     ]
 
-    open_in_browser: Callable[[str], bool] = staticmethod(webbrowser.open)
-    """How `o` opens a page (webbrowser honours `$BROWSER`); run in a thread."""
+    open_in_browser: Callable[[str], bool] = staticmethod(open_web_address)
+    """How `o` opens a page (`reader.urls.open_in_browser`: web addresses
+    only, `$BROWSER` honoured); run in a thread."""
 
     def __init__(
         self,
@@ -200,7 +205,7 @@ class PreviewScreen(Screen[None]):
         self._shown = None
         self._loading = True
         self._clear_body()
-        self._set_header(visit.urls[0] if visit.urls else "", "")
+        self._set_header(shown_url(visit.urls[0]) if visit.urls else "", "")
         self._set_state("Starting…")
         self._load(list(visit.urls), force)
 
@@ -220,7 +225,7 @@ class PreviewScreen(Screen[None]):
         except Exception as error:  # a bug must not take the app down
             if visit is self._visit:
                 self._loading = False
-                self._show_error_text(f"Could not preview this page: {error}")
+                self._show_error_text(f"Could not preview this page: {shown_url(error)}")
             return
         if visit is not self._visit:
             return
@@ -353,7 +358,7 @@ class PreviewScreen(Screen[None]):
                 lines.append(f"\n  • {attempt.message}")
         lines.append("\n\nPress r to try again, o to open it in the browser.")
         self._set_state("Could not load the page.")
-        self._set_header(error.url or self.current_url, "")
+        self._set_header(shown_url(error.url or self.current_url), "")
         self.body.mount(Static(Content.assemble(*lines), classes="preview-message -error"))
 
     def _show_error_text(self, text: str) -> None:
@@ -387,16 +392,17 @@ class PreviewScreen(Screen[None]):
             target = urljoin(self.current_url, href) if self.current_url else href
         except ValueError:
             target = href
-        if not is_web_url(target):
+        checked = check_url(target)
+        if checked.url is None:
             self.notify(
-                f"Only http and https links can be opened here: {target[:120]}",
+                f"Only http and https links can be opened here. {refusal(target)}",
                 severity="warning",
                 markup=False,
             )
             return
         self._visit.scroll_y = self.body.scroll_y
         self._history.append(self._visit)
-        self._start(_Visit([target]), force=False)
+        self._start(_Visit([checked.url]), force=False)
 
     # -- actions ---------------------------------------------------------
 
@@ -430,25 +436,35 @@ class PreviewScreen(Screen[None]):
         url = self.current_url
         if not url:
             return
-        self.app.copy_to_clipboard(url)
-        self.notify(f"Copied {url}", markup=False)
+        target = web_url(url)
+        if target is None:
+            self.notify(refusal(url), severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(target)
+        self.notify(f"Copied {shown_url(target)}", markup=False)
 
     def action_open_browser(self) -> None:
         url = self.current_url
-        if not is_web_url(url):
-            self.notify("There is no web address to open.", severity="warning")
+        target = web_url(url)
+        if target is None:
+            self.notify(refusal(url), severity="warning", markup=False)
             return
-        self._open(url)
+        self._open(target)
 
     @work(exit_on_error=False, group="preview-browser")
     async def _open(self, url: str) -> None:
         try:
             opened = await asyncio.to_thread(self.open_in_browser, url)
+        except NotWebURL as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
         except Exception as error:
-            self.notify(f"Could not open a browser: {error}", severity="error", markup=False)
+            self.notify(
+                f"Could not open a browser: {shown_url(error)}", severity="error", markup=False
+            )
             return
         if opened:
-            self.notify(f"Opened {url} in the browser", markup=False)
+            self.notify(f"Opened {shown_url(url)} in the browser", markup=False)
         else:
             self.notify("No browser found (set $BROWSER).", severity="warning", markup=False)
 

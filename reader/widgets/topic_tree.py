@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.model import Problem
+from reader.text import shown_path
 from reader.triage import TriageCounts
 from reader.views import ALL, Counts, Facet
 from reader.widgets.line_view import CachedLinesMixin
@@ -604,7 +605,8 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         for path in paths[len(shown) :]:
             # The file name alone keeps the tree narrow; the detail pane
             # shows the whole path with the reason.
-            node.add_leaf(Text(path.rsplit("/", 1)[-1]), data=Facet("problem", path))
+            name = shown_path(path.rsplit("/", 1)[-1])
+            node.add_leaf(Text(name), data=Facet("problem", path))
 
     def select_facet(self, facet: Facet) -> None:
         if facet.kind in self._stale:
