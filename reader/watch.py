@@ -40,6 +40,7 @@ from reader.index import FileProblem, StoreIndex
 from reader.loader import CHUNK, Batch, Event, Notice, Removed
 from reader.model import Problem
 from reader.store import ARTICLE_SUFFIXES, FileEntry, parse_rows
+from reader.text import shown_path
 
 INTERVAL = 1.0
 """Seconds between two checks: changes show up within about this long,
@@ -92,6 +93,9 @@ class StoreWatcher:
         is entered once, as in `reader.store.scan`."""
         self._swept_to = ""
         self.stopped = False
+        self.gone = False
+        """The store's folder has disappeared (moved, unmounted): what was
+        read stays on screen, and nothing counts as removed until it is back."""
 
     # -- one check --------------------------------------------------------------------
 
@@ -106,6 +110,27 @@ class StoreWatcher:
             return [Notice(f"Watching the store stopped: the article index failed ({error}).")]
 
     def _poll(self) -> list[Event]:
+        notices: list[Event] = []
+        if not _is_dir(self._prefix):
+            if self.gone:
+                return []
+            self.gone = True
+            return [
+                Notice(
+                    f"The store's folder {shown_path(self.root)} is gone: showing what was"
+                    " read. It is read again if it comes back."
+                )
+            ]
+        if self.gone:
+            # Back (perhaps another folder under the same name): every folder
+            # is listed again and its files compared with the index.
+            self.gone = False
+            self.folders = None
+            self._ids.clear()
+            self._snapshot()
+            assert self.folders is not None
+            self.folders = dict.fromkeys(self.folders, -1)
+            notices.append(Notice(f"The store's folder {shown_path(self.root)} is back."))
         if self.folders is None:
             self._snapshot()
         assert self.folders is not None
@@ -128,7 +153,9 @@ class StoreWatcher:
             self.folders[folder] = mtime
             self._relist(folder, changed, removed, problems)
         self._sweep_files(changed, removed)
-        events: list[Event] = []
+        if not _is_dir(self._prefix):
+            return notices  # it went while being checked: nothing is removed
+        events: list[Event] = notices
         removed.difference_update(changed)
         if removed:
             paths = sorted(removed)
@@ -295,6 +322,13 @@ class StoreWatcher:
                 continue
             if (st.st_mtime_ns, st.st_size) != (mtime, size) and stat.S_ISREG(st.st_mode):
                 changed[path] = FileEntry(path, st.st_mtime_ns, st.st_size)
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

@@ -123,6 +123,35 @@ def test_removed_and_renamed_folders(live: Live) -> None:
     assert live.poll() == []
 
 
+def test_a_store_that_goes_and_comes_back_keeps_its_rows(live: Live, tmp_path: Path) -> None:
+    before = dict(live.held)
+    away = tmp_path / "away"
+    live.root.rename(away)
+    [notice] = live.poll()
+    assert isinstance(notice, Notice) and "is gone" in notice.message
+    assert live.held == before  # nothing counts as removed meanwhile
+    assert live.poll() == []  # said once
+    # Changed while away, then back under the same name.
+    (away / "2026" / "01" / "b.txt").unlink()
+    (away / "2026" / "01" / "new.txt").write_text(article_text("Written away"), encoding="utf-8")
+    away.rename(live.root)
+    events = live.poll()
+    assert any(isinstance(e, Notice) and "is back" in e.message for e in events)
+    assert live.held == held_in(live.root)
+    assert live.poll() == []
+
+
+def test_a_store_replaced_by_a_copy_is_read_again(live: Live, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(live.root, copy)
+    (copy / "top.md").write_text(article_text("At the top, edited"), encoding="utf-8")
+    shutil.rmtree(live.root)
+    assert [type(e) for e in live.poll()] == [Notice]
+    copy.rename(live.root)
+    live.poll()
+    assert live.held == held_in(live.root)
+
+
 def test_a_file_rewritten_in_place_is_found_by_the_sweep(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
