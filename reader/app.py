@@ -1049,7 +1049,8 @@ class NewsdeskApp(App[None]):
 
         def named(name: str | None) -> None:
             if name:
-                self.saved.save(name, text)
+                self.saved.save(name, text, write=False)
+                self._write_saved()
                 self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
                 self._schedule_saved_counts()
                 self.notify(f"Saved search {name!r}: {text}", markup=False)
@@ -1060,7 +1061,8 @@ class NewsdeskApp(App[None]):
     def _saved_rename(self, event: TopicTree.SavedRename) -> None:
         def renamed(name: str | None) -> None:
             if name and name != event.name:
-                self.saved.rename(event.name, name)
+                self.saved.rename(event.name, name, write=False)
+                self._write_saved()
                 self.saved_counts[name] = self.saved_counts.pop(event.name, 0)
                 self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
 
@@ -1070,11 +1072,19 @@ class NewsdeskApp(App[None]):
     def _saved_delete(self, event: TopicTree.SavedDelete) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.saved.delete(event.name)
+                self.saved.delete(event.name, write=False)
+                self._write_saved()
                 self.saved_counts.pop(event.name, None)
                 self.main.query_one(TopicTree).update_saved(self.saved.items, self.saved_counts)
 
         self.push_screen(ConfirmScreen(f"Delete the saved search {event.name!r}?"), confirmed)
+
+    def _write_saved(self) -> None:
+        """Write the saved searches on the writer's thread, after what was
+        queued before (a failure is said, and the searches stay for the session)."""
+        assert self.writer is not None
+        text, saved = self.saved.text(), self.saved
+        self.writer.call(lambda _state: saved.write_text(text), what="saving the searches")
 
     def _schedule_saved_counts(self) -> None:
         if not self.saved.items:

@@ -50,18 +50,28 @@ class SavedSearches:
             return reason
         return f"{reason}; kept it as {backup}"
 
-    def save(self, name: str, query: str) -> None:
+    def save(self, name: str, query: str, *, write: bool = True) -> None:
+        """Add or replace `name`; written at once unless `write` is False
+        (the app writes `text()` off its UI thread, with `write_text`)."""
         self.items[name] = query
-        self._write()
+        if write:
+            self.write_text(self.text())
 
-    def rename(self, old: str, new: str) -> None:
+    def rename(self, old: str, new: str, *, write: bool = True) -> None:
         self.items = {(new if k == old else k): v for k, v in self.items.items()}
-        self._write()
+        if write:
+            self.write_text(self.text())
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, *, write: bool = True) -> None:
         self.items.pop(name, None)
-        self._write()
+        if write:
+            self.write_text(self.text())
 
-    def _write(self) -> None:
+    def text(self) -> str:
+        """The file's text for the searches as they are now."""
+        return json.dumps(self.items, ensure_ascii=False, indent=2)
+
+    def write_text(self, text: str) -> None:
+        """Write the file (raises OSError)."""
         private_dir(self.path.parent)
-        atomic_write_text(self.path, json.dumps(self.items, ensure_ascii=False, indent=2))
+        atomic_write_text(self.path, text)

@@ -14,7 +14,7 @@ from reader.widgets.article_list import ArticleList
 from reader.widgets.prompts import ConfirmScreen, TextPrompt
 from reader.widgets.query_bar import QueryBar
 from reader.widgets.topic_tree import TopicTree
-from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
+from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded, wait_saved
 
 
 def store(make_store: StoreMaker) -> Path:
@@ -182,12 +182,12 @@ async def test_saved_searches_can_be_renamed_and_deleted(
         await pilot.pause()
         app.screen.query_one("#prompt-input").value = "rockets"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_saved(pilot)  # written off the UI thread
         assert SavedSearches().items == {"rockets": "topic:Space"}
         tree.select_facet(Facet("saved", "rockets"))
         await pilot.pause()
         await pilot.press("d", "y")
-        await pilot.pause()
+        await wait_saved(pilot)
         assert SavedSearches().items == {}
 
 

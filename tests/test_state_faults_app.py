@@ -210,3 +210,25 @@ async def test_notices_from_start_up_are_shown_on_screen(
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await wait_loaded(pilot)
         assert "could not be read (damaged)" in screen_text(app)
+
+
+async def test_saved_searches_that_cannot_be_written_are_said_not_crashed_on(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reader.saved import SavedSearches
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "state.sqlite3"))
+    app.saved = SavedSearches(blocker / "saved-searches.json")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_loaded(pilot)
+        await pilot.press("slash", *"topic:AI", "enter")
+        await wait_loaded(pilot)
+        await pilot.press("S")
+        await wait_for(pilot, lambda: app.screen is not app.screen_stack[0])
+        await pilot.press(*"ai", "enter")
+        await wait_saved(pilot)
+        assert "Saving the searches was not done" in messages(app)
+        assert app.saved.items == {"ai": "topic:AI"}  # kept for the session
+        assert app.is_running
