@@ -100,6 +100,9 @@ class Article:
     """The pipeline's signature: kept, never shown, never altered."""
     mtime_ns: int = 0
     size: int = 0
+    truncated: int = 0
+    """The file's size when it is larger than what was read of it
+    (`reader.store.MAX_READ`): the body is only its start. 0 when whole."""
 
     @property
     def key(self) -> str:

@@ -7,11 +7,24 @@ dates are accepted and normalised; unknown fields are kept) and safe (YAML is
 read with the C safe loader only, so tags like `!!python/object` never run).
 A file that cannot be read as an article becomes a `Problem` with a reason a
 user understands; nothing here raises for a bad file.
+
+Nothing blocks on a file, and no file costs more than a fixed budget. A
+file is opened non-blocking and checked on its descriptor before a byte is
+read: a FIFO, a device or a socket under an article's name is a problem,
+never read (a FIFO would hang the reading thread until a writer came; a
+device may never end). Links to files are followed, as the scan follows
+links to folders. At most `MAX_READ` bytes of a file are read: a larger
+one gives its front matter and the start of its body, and the article says
+it was cut (`Article.truncated`). Its front matter is held to the budget of
+`reader.frontyaml` (1 MiB of text, 50,000 values with aliases expanded, 64
+levels), so a "billion laughs" of nested aliases is a problem found in a
+millisecond, not gigabytes of memory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -27,6 +40,10 @@ from reader.text import clean, clean_line
 
 SAMPLE_STORE = Path(__file__).resolve().parent / "sample_store"
 ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_READ = 4 << 20
+"""Bytes of a file read at most (4 MiB): the rest of a larger one is left
+on disk, and its article marked `truncated`."""
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 _KNOWN_FIELDS = frozenset(
     {
         "category",
@@ -102,7 +119,9 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
     Hidden files and folders (a leading dot) are skipped. Symbolic links to
     folders are followed once: a folder already visited (by device and
     inode) is not entered again, so link loops cannot hang the scan. Folders
-    that cannot be listed are reported to `problems` when it is given.
+    that cannot be listed, and entries under an article's name that are not
+    files (a FIFO, a device, a socket: never opened here) are reported to
+    `problems` when it is given.
     """
     root_stat = root.stat()
     seen = {(root_stat.st_dev, root_stat.st_ino)}
@@ -134,8 +153,11 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
                     continue
                 seen.add(ident)
                 subfolders.append((entry.path, f"{prefix}{name}/"))
-            elif stat.S_ISREG(st.st_mode) and name.lower().endswith(ARTICLE_SUFFIXES):
-                yield FileEntry(prefix + name, st.st_mtime_ns, st.st_size)
+            elif name.lower().endswith(ARTICLE_SUFFIXES):
+                if stat.S_ISREG(st.st_mode):
+                    yield FileEntry(prefix + name, st.st_mtime_ns, st.st_size)
+                elif problems is not None:
+                    problems.append(Problem(prefix + name, _not_regular(st.st_mode)))
         stack.extend(reversed(subfolders))
 
 
@@ -143,36 +165,107 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
 
 
 def read_article(root: Path, entry: FileEntry | str) -> Article:
-    """Read and parse one file of the store; raises `ParseError`."""
+    """Read and parse one file of the store; raises `ParseError`.
+
+    The modification time and size are the scan's for a `FileEntry`, the
+    file's own (as opened) for a path. A file over `MAX_READ` bytes is read
+    in part: see `parse_bytes`.
+    """
+    rel = entry if isinstance(entry, str) else entry.path
+    data, st, size = read_file(root / rel)
+    article = parse_bytes(data, rel, truncated=size)
     if isinstance(entry, str):
-        rel = entry
-        try:
-            st = os.stat(root / rel)
-        except OSError as error:
-            raise ParseError(_os_reason(error)) from None
-        entry = FileEntry(rel, st.st_mtime_ns, st.st_size)
-    try:
-        with open(root / entry.path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise ParseError(_os_reason(error)) from None
-    article = parse_bytes(data, entry.path)
-    article.mtime_ns = entry.mtime_ns
-    article.size = entry.size
+        article.mtime_ns, article.size = st.st_mtime_ns, st.st_size
+    else:
+        article.mtime_ns, article.size = entry.mtime_ns, entry.size
     return article
 
 
-def parse_bytes(data: bytes, path: str) -> Article:
-    """Parse the bytes of one article file; raises `ParseError`."""
-    return parse_text(_decode(data), path)
+def read_file(path: Path | str) -> tuple[bytes, os.stat_result, int]:
+    """The first `MAX_READ` bytes of the regular file at `path`, its status,
+    and its size when there was more to it (0 when read whole); raises
+    `ParseError`.
+
+    Opened non-blocking, so that opening a FIFO returns at once, and refused
+    on its descriptor's status (no race with a file replaced in between)
+    when it is not a regular file: nothing is read from it.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise ParseError(_open_reason(path, error)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ParseError(_not_regular(st.st_mode))
+        # One read for a file of the size the status gives, and one more to
+        # see its end (or that it has grown).
+        want = min(st.st_size, MAX_READ) + 1
+        parts: list[bytes] = []
+        got = 0
+        while got < MAX_READ + 1:
+            part = os.read(fd, max(want - got, 1 << 16))
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+    except OSError as error:
+        raise ParseError(_os_reason(error)) from None
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    if len(data) <= MAX_READ:
+        return data, st, 0
+    return data[:MAX_READ], st, max(st.st_size, len(data))
 
 
-def _decode(data: bytes) -> str:
+def _not_regular(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "not a regular file (a FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a regular file (a device)"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file (a socket)"
+    if stat.S_ISDIR(mode):
+        return "not a regular file (a folder)"
+    return "not a regular file"
+
+
+def _open_reason(path: Path | str, error: OSError) -> str:
+    """Why a file could not be opened; a socket cannot be opened at all, so
+    it is told by the status of its name."""
+    if error.errno == errno.ENXIO:
+        with contextlib.suppress(OSError):
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                return _not_regular(mode)
+    return _os_reason(error)
+
+
+def parse_bytes(data: bytes, path: str, *, truncated: int = 0) -> Article:
+    """Parse the bytes of one article file; raises `ParseError`.
+
+    `truncated` is the size of a file of which `data` is only the start
+    (0 when it is all of it): the start may end inside a character, and a
+    front matter that does not close in it is too large rather than not
+    closed.
+    """
+    text = _decode(data, cut=bool(truncated))
+    meta, body = _front_matter(text, cut=bool(truncated))
+    article = _build_article(meta, body, path)
+    article.truncated = truncated
+    return article
+
+
+def _decode(data: bytes, *, cut: bool = False) -> str:
     if not data.strip():
         raise ParseError("empty file")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        if cut and error.end == len(data) and error.reason == "unexpected end of data":
+            # The read stopped inside a character: leave it out.
+            return _decode(data[: error.start])
         bad = data[error.start : error.start + 1].hex().upper()
         raise ParseError(f"not UTF-8 (byte 0x{bad} at offset {error.start})") from None
 
@@ -183,7 +276,7 @@ def parse_text(text: str, path: str) -> Article:
     return _build_article(meta, body, path)
 
 
-def parse_row_bytes(data: bytes, entry: FileEntry) -> Row:
+def parse_row_bytes(data: bytes, entry: FileEntry, *, truncated: bool = False) -> Row:
     """The slim row of one article file, as `parse_bytes(...).to_row()` gives
     it, for less: the load of a large store reads every file this way.
 
@@ -192,12 +285,13 @@ def parse_row_bytes(data: bytes, entry: FileEntry) -> Row:
     cleaned. The rest of the YAML is still checked for tags the safe loader
     would refuse, so such a file is a problem here too; a value that is
     well-formed YAML but not valid data (a 13th month) in a field the row
-    does not hold shows up only when the article is opened. Raises
+    does not hold shows up only when the article is opened. `truncated`
+    says `data` is only the start of the file (see `parse_bytes`). Raises
     `ParseError`.
     """
     from reader import frontyaml
 
-    front, body = _split(_decode(data))
+    front, body = _split(_decode(data, cut=truncated), cut=truncated)
     with _bad_yaml():
         meta, n_related = frontyaml.load_some(front, _ROW_FIELDS)
     return _build_row(_fields(meta), body, entry, n_related)
@@ -209,26 +303,35 @@ _ROW_FIELDS = frozenset(
 )
 
 
-def _front_matter(text: str) -> tuple[dict[Any, Any], str]:
+def _front_matter(text: str, *, cut: bool = False) -> tuple[dict[Any, Any], str]:
     """The front matter's fields and the body; raises `ParseError`."""
     from reader import frontyaml
 
-    front, body = _split(text)
+    front, body = _split(text, cut=cut)
     with _bad_yaml():
         meta = frontyaml.load(front)
     return _fields(meta), body
 
 
-def _split(text: str) -> tuple[str, str]:
+def _split(text: str, *, cut: bool = False) -> tuple[str, str]:
+    """The front matter and the body of `text` (`cut`: only the start of its
+    file); raises `ParseError`."""
     from reader import frontyaml
 
     text = text.lstrip("\ufeff").lstrip()
     if not frontyaml.detect(text):
         raise ParseError("no front matter (the file must start with a '---' line)")
+    too_large = f"front matter larger than {frontyaml.MAX_CHARS >> 20} MB"
     try:
-        return frontyaml.split(text)
+        front, body = frontyaml.split(text)
     except ValueError:
+        if cut:
+            # Not closed in the first MAX_READ bytes (4 MiB): past the cap.
+            raise ParseError(too_large) from None
         raise ParseError("front matter is not closed by a '---' line") from None
+    if len(front) > frontyaml.MAX_CHARS:
+        raise ParseError(too_large)
+    return front, body
 
 
 @contextlib.contextmanager
@@ -297,8 +400,9 @@ def _build_article(meta: dict[Any, Any], body: str, path: str) -> Article:
     if not provider_domain:
         provider_domain = _domain_of(web_url)
     related = meta.get("related")
+    memo: dict[int, Any] = {}
     extra = {
-        clean_line(key): _clean_value(value)
+        clean_line(key): _clean_value(value, memo)
         for key, value in meta.items()
         if key not in _KNOWN_FIELDS
     }
@@ -456,17 +560,37 @@ def _domain_of(url: str) -> str:
     return sys.intern(host)
 
 
-def _clean_value(value: Any) -> Any:
-    """Unknown fields are kept as read, with every string in them cleaned."""
+def _clean_value(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """Unknown fields are kept as read, with every string in them cleaned.
+
+    A value the YAML gives more than once (an alias: one object, shared) is
+    cleaned once and stays shared, memoised by its id. The parse budget
+    already bounds the expansion (50,000 values, 4 MiB of text, 64 levels,
+    so the recursion here is at most 64 deep); with the memo, a front matter
+    costs here what its distinct values hold, not what they expand to, and a
+    shared value is not copied once per reference.
+    """
+    if memo is None:
+        memo = {}
+    done = memo.get(id(value))
+    if done is not None:
+        return done
+    cleaned: Any
     if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, list):
-        return [_clean_value(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_line(str(k)): _clean_value(v) for k, v in value.items()}
-    if isinstance(value, (bytes, bytearray)):
-        return f"<{len(value)} bytes>"
-    return value
+        cleaned = clean(value)
+    elif isinstance(value, list):
+        cleaned = memo[id(value)] = []
+        cleaned.extend(_clean_value(item, memo) for item in value)
+    elif isinstance(value, dict):
+        cleaned = memo[id(value)] = {}
+        for key, item in value.items():
+            cleaned[clean_line(str(key))] = _clean_value(item, memo)
+    elif isinstance(value, (bytes, bytearray)):
+        cleaned = f"<{len(value)} bytes>"
+    else:
+        return value
+    memo[id(value)] = cleaned
+    return cleaned
 
 
 def _kind(value: Any) -> str:
@@ -486,12 +610,8 @@ def _os_reason(error: OSError) -> str:
 
 
 def _read_row(root: Path, entry: FileEntry) -> Row:
-    try:
-        with open(root / entry.path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise ParseError(_os_reason(error)) from None
-    return parse_row_bytes(data, entry)
+    data, _st, size = read_file(root / entry.path)
+    return parse_row_bytes(data, entry, truncated=bool(size))
 
 
 def parse_rows(root: Path, entries: Iterable[FileEntry]) -> tuple[list[Row], list[Problem]]:

@@ -28,6 +28,8 @@ from textual.style import Style
 from textual.visual import Visual
 
 from reader.model import Article, Problem, Related
+from reader.store import MAX_READ
+from reader.text import shown_path
 from reader.widgets.kept_lines import KeptLinesMixin
 from reader.widgets.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
@@ -84,6 +86,20 @@ def body_content(markdown: str, base_url: str = "") -> Content:
     from reader.widgets.blocks import chunk_content
 
     return chunk_content(blocks_from_markdown(markdown, base_url))
+
+
+def megabytes(size: int) -> str:
+    megs = size / (1 << 20)
+    return f"{megs:.0f} MB" if megs >= 10 or megs == int(megs) else f"{megs:.1f} MB"
+
+
+def truncated_note(article: Article) -> str:
+    """What the view says of a file too large to read whole ("" for others)."""
+    if not article.truncated:
+        return ""
+    return (
+        f"This file is {megabytes(article.truncated)}; showing its first {megabytes(MAX_READ)}."
+    )
 
 
 def related_prompt(item: Related) -> Text:
@@ -246,6 +262,8 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         head = [Content.from_rich_text(article_header(article))]
         if article.excerpt:
             head.append(Content.styled(article.excerpt, "italic dim"))
+        if note := truncated_note(article):
+            head.append(Content.styled(note, "italic $text-warning"))
         self._head = head
         links = article_links(article)
         self._tail = [Content.from_rich_text(links)] if links else []
@@ -266,7 +284,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
     def show_problem(self, problem: Problem) -> None:
         text = Text()
         text.append("Could not read this file\n", style="bold red")
-        text.append(problem.path + "\n\n")
+        text.append(shown_path(problem.path) + "\n\n")
         text.append(problem.reason)
         self._show_only(Content.from_rich_text(text))
 
