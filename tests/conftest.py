@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator
@@ -200,3 +201,24 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(webbrowser, "_browsers", {})
     monkeypatch.setattr(webbrowser, "_os_preferred_browser", None, raising=False)
     return record
+
+
+def finishes(call: Callable[[], Any], seconds: float = 20.0) -> Any:
+    """`call()`, run in a thread that must finish within `seconds`: a guard
+    against a hang (a regression fails the test, never blocks the run), not
+    a timing assertion."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:  # handed back to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]

@@ -15,8 +15,6 @@ import string
 import subprocess
 import sys
 import textwrap
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,7 @@ from reader.store import (
     read_article,
     scan,
 )
-from tests.conftest import REPO, SHARED_SAMPLE, StoreMaker, article_text
+from tests.conftest import REPO, SHARED_SAMPLE, StoreMaker, article_text, finishes
 
 ALIASES = "too many YAML aliases"
 
@@ -51,27 +49,6 @@ def alias_bomb(levels: int = 8, width: int = 9) -> str:
         previous, name = names[level - 1], names[level]
         lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * width)}]")
     return "\n".join([*lines, "---", ""])
-
-
-def finishes(call: Callable[[], Any], seconds: float = 20.0) -> Any:
-    """`call()`, run in a thread that must finish within `seconds`: a guard
-    against a hang (a regression fails the test, never blocks the run), not
-    a timing assertion."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as error:  # handed back to the test
-            outcome.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still running after {seconds} s"
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
 
 
 def test_the_bomb_is_small_and_would_expand_to_hundreds_of_millions() -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import stat
-import sys
 import time
-import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,28 +26,6 @@ LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
 def server() -> Iterator[LocalServer]:
     with LocalServer() as running:
         yield running
-
-
-@pytest.fixture
-def browser_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """$BROWSER is a script that writes its arguments to a file (webbrowser's
-    registry is reset so that it reads it)."""
-    record = tmp_path / "argv.txt"
-    script = tmp_path / "fake-browser"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import sys\n"
-        f"with open({str(record)!r}, 'a', encoding='utf-8') as out:\n"
-        "    out.write('\\n'.join(sys.argv[1:]) + '\\n')\n"
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TERM"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BROWSER", str(script))
-    monkeypatch.setattr(webbrowser, "_tryorder", None)
-    monkeypatch.setattr(webbrowser, "_browsers", {})
-    monkeypatch.setattr(webbrowser, "_os_preferred_browser", None, raising=False)
-    return record
 
 
 class HostApp(App[None]):
@@ -373,21 +348,21 @@ async def test_o_and_y_refuse_what_is_not_a_web_address(tmp_path: Path, url: str
 
 
 async def test_the_screen_opens_the_browser_through_the_safe_opener(
-    browser_record: Path, server: LocalServer, tmp_path: Path
+    browser: Path, server: LocalServer, tmp_path: Path
 ) -> None:
     # The class's own opener (which the main screen uses too) refuses by itself.
     for url in ("--help", "-x;rm", "file:///etc/passwd", "javascript:alert(1)"):
         with pytest.raises(NotWebURL):
             PreviewScreen.open_in_browser(url)
-    assert not browser_record.exists()
+    assert not browser.exists()
 
     page = server.page("/news", news_page())
     app = HostApp()
     async with app.run_test() as pilot:
         await open_preview(app, pilot, [page], tmp_path)
         await pilot.press("o")
-        await wait_until(pilot, lambda: browser_record.exists())
-    assert browser_record.read_text(encoding="utf-8").splitlines() == [page]
+        await wait_until(pilot, lambda: browser.exists())
+    assert browser.read_text(encoding="utf-8").splitlines() == [page]
 
 
 async def test_credentials_are_never_shown(server: LocalServer, tmp_path: Path) -> None:

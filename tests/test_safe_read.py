@@ -11,8 +11,7 @@ import contextlib
 import os
 import re
 import socket
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from reader.store import (
     scan,
 )
 from reader.widgets.detail import truncated_note
-from tests.conftest import StoreMaker, article_text
+from tests.conftest import StoreMaker, article_text, finishes
 
 FIFO = "not a regular file (a FIFO)"
 
@@ -48,25 +47,6 @@ def fifo_store(make_store: StoreMaker) -> Iterator[Path]:
     # (else ENXIO: nothing to let go); closing it gives that reader an end.
     with contextlib.suppress(OSError):
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-
-
-def finishes(call: Callable[[], Any], seconds: float = 5.0) -> Any:
-    """`call()`, run in a thread that must be done within `seconds`."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(call())
-        except BaseException as error:  # handed back to the test
-            outcome.append(error)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"blocked for over {seconds} s"
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
 
 
 def test_a_fifo_is_refused_at_once_not_read(fifo_store: Path) -> None:
