@@ -32,9 +32,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from reader.text import clean
+from reader.urls import is_web_url  # the one gate for addresses (re-exported)
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -53,7 +54,6 @@ __all__ = [
     "render_text",
 ]
 
-WEB_SCHEMES = frozenset({"http", "https"})
 
 SOURCE_MAIN = "main-text"
 """`Extracted.source` when the main text of an HTML page was found."""
@@ -141,15 +141,6 @@ class Extracted:
     @property
     def is_empty(self) -> bool:
         return not self.text.strip() and not self.title
-
-
-def is_web_url(url: str) -> bool:
-    """True for an absolute http or https URL with a host."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
 
 
 def extract(data: bytes, url: str, content_type: str | None) -> Extracted:
