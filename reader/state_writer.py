@@ -205,22 +205,16 @@ class StateWriter:
         self._poll()  # the baseline: what others commit from now on is seen
         while True:
             with self._cond:
-                if not self._queue:
-                    if self._closing:
-                        return
-                    self._cond.wait(POLL)
+                # Idle: wait for a job. A decision that failed: wait before
+                # the next try. (A new job or `close` wakes either wait.)
+                if not self._closing:
                     if not self._queue:
-                        if self._closing:
-                            return
-                        job = None
-                    else:
-                        job = self._queue[0]
-                elif self._failing is not None and not self._closing:
-                    # Wait before the next try (a new job or close wakes us).
-                    self._cond.wait(RETRY)
-                    job = self._queue[0]
-                else:
-                    job = self._queue[0]
+                        self._cond.wait(POLL)
+                    elif self._failing is not None:
+                        self._cond.wait(RETRY)
+                if not self._queue and self._closing:
+                    return
+                job = self._queue[0] if self._queue else None
             if job is None:
                 self._poll()
                 continue
