@@ -19,6 +19,7 @@ from tests.conftest import (
     SHARED_SAMPLE,
     StoreMaker,
     article_text,
+    needs_shared,
     screen_text,
     wait_for,
     wait_loaded,
@@ -227,6 +228,7 @@ async def test_keys_cycle_panes_show_help_and_quit(make_store: StoreMaker) -> No
     assert not app.is_running
 
 
+@needs_shared
 async def test_enter_opens_the_article_in_the_detail_pane(make_store: StoreMaker) -> None:
     app = NewsdeskApp(SHARED_SAMPLE)
     async with app.run_test(size=(140, 40)) as pilot:

@@ -18,7 +18,7 @@ import pytest
 from reader import collector
 from reader.app import NewsdeskApp
 from reader.state import State
-from tests.conftest import SHARED_SAMPLE, wait_loaded
+from tests.conftest import SHARED_SAMPLE, needs_shared, wait_loaded
 
 
 @pytest.fixture(autouse=True)
@@ -107,6 +107,7 @@ def test_what_the_holds_made_is_settled_when_the_last_one_goes(
     assert done.stdout.split() == expected.split()
 
 
+@needs_shared
 async def test_the_app_ends_the_start_up_hold(tmp_path: Path) -> None:
     collector.hold_start_up()
     assert not gc.isenabled()

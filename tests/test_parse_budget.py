@@ -34,7 +34,7 @@ from reader.store import (
     read_article,
     scan,
 )
-from tests.conftest import REPO, SHARED_SAMPLE, StoreMaker, article_text, finishes
+from tests.conftest import REPO, SHARED_SAMPLE, StoreMaker, article_text, finishes, needs_shared
 
 ALIASES = "too many YAML aliases"
 
@@ -121,6 +121,7 @@ def _child(root: Path, name: str) -> dict[str, Any]:
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
+@needs_shared
 def test_the_alias_bomb_costs_no_memory_in_load_read_or_body_index(tmp_path: Path) -> None:
     seed_only = tmp_path / "seed"
     shutil.copytree(SHARED_SAMPLE, seed_only)
@@ -255,6 +256,7 @@ def test_aliases_within_the_budget_load_as_libyaml_loads_them() -> None:
     )
 
 
+@needs_shared
 def test_the_sample_stores_parse_within_the_budget() -> None:
     for root in (SAMPLE_STORE, SHARED_SAMPLE):
         for entry in scan(root, []):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.app import NewsdeskApp
-from tests.conftest import SHARED_SAMPLE, article_text, wait_loaded
+from tests.conftest import SHARED_SAMPLE, article_text, needs_shared, wait_loaded
 
 STORE = {
     "001_a.txt": article_text(
@@ -59,6 +59,7 @@ def test_main_screen_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ig
     assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(80, 24), run_before=_loaded)
 
 
+@needs_shared
 def test_real_article_with_related(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
         await _loaded(pilot)

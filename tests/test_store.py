@@ -19,9 +19,10 @@ from reader.store import (
     read_article,
     scan,
 )
-from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text
+from tests.conftest import SHARED_SAMPLE, StoreMaker, article_text, needs_shared
 
 
+@needs_shared
 def test_the_real_sample_article_parses_in_full() -> None:
     result = load_store(SHARED_SAMPLE)
     assert result.problems == []
@@ -249,6 +250,7 @@ def test_a_row_read_alone_is_the_row_of_the_article(name: str) -> None:
     assert parse_row_bytes(data, entry) == article.to_row()
 
 
+@needs_shared
 def test_rows_of_the_sample_stores_match_their_articles() -> None:
     for root in (SAMPLE_STORE, SHARED_SAMPLE):
         for entry in scan(root, []):
