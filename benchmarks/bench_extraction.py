@@ -180,7 +180,7 @@ _state: dict[str, Any] = {}
 
 
 def _init_worker(cache_root: str) -> None:
-    from reader.fetch import Fetcher, Limits
+    from reader.web.fetch import Fetcher, Limits
 
     cache_dir = Path(tempfile.mkdtemp(prefix="worker-", dir=cache_root))
     loop = asyncio.new_event_loop()
@@ -194,7 +194,7 @@ def _warm_up() -> None:
     """Pay the imports and first-use costs before anything is timed."""
     import trafilatura
 
-    from reader.extract import extract
+    from reader.web.extract import extract
 
     paragraph = "<p>" + "A sentence of a warm-up article, long enough to be kept. " * 8 + "</p>"
     page = f"<html><head><title>Warm</title></head><body><article>{paragraph * 3}</article>"
@@ -206,7 +206,7 @@ def _warm_up() -> None:
 def _run_page(task: tuple[str, str, list[str], list[str], str]) -> PageResult:
     import trafilatura
 
-    from reader.fetch import FetchError
+    from reader.web.fetch import FetchError
 
     file, url, with_, without, pages_dir = task
     loop = _state["loop"]

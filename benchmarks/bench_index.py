@@ -52,9 +52,9 @@ BUDGETS = {  # at 100k: (figure, seconds or MB)
 
 
 def child(mode: str, store: Path, index_path: Path) -> dict[str, Any]:
-    from reader.index import StoreIndex
-    from reader.loader import Batch, Progress, stream_store
-    from reader.store import check_store
+    from reader.store.files import check_store
+    from reader.store.index import StoreIndex
+    from reader.store.loader import Batch, Progress, stream_store
 
     root = check_store(store)
     started = time.perf_counter()

@@ -36,9 +36,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from reader.fulltext import FullText  # noqa: E402
 from reader.model import Row  # noqa: E402
-from reader.query import Context, Corpus, Flags, QueryError, parse  # noqa: E402
+from reader.search.fulltext import FullText  # noqa: E402
+from reader.search.query import Context, Corpus, Flags, QueryError, parse  # noqa: E402
 
 OUT = HERE / "out"
 NOW = 1793491200.0  # the generator's newest article: 2026-11-01T00:00:00Z

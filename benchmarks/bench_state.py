@@ -29,7 +29,7 @@ from pathlib import Path
 # Run from a checkout without installing: the repository root goes on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reader.state import State
+from reader.triage.state import State
 
 BUDGET_MS = 200.0
 BULK = 10_000

@@ -8,9 +8,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reader.app import NewsdeskApp
-from reader.state import State
-from reader.store import SAMPLE_STORE
+from reader.store.files import SAMPLE_STORE
+from reader.triage.state import State
+from reader.ui.app import NewsdeskApp
 
 
 async def main() -> None:

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reader import __version__, collector
+from reader import __version__, gc_pause
 
 FRAMES_PER_SECOND = 120
 
@@ -105,11 +105,11 @@ def open_store(
     # No cyclic collections until the first screen is drawn (the app ends
     # the hold then): the imports and the screen's widgets would otherwise
     # cost about 70 ms of collections that find next to nothing.
-    collector.hold_start_up()
+    gc_pause.hold_start_up()
     try:
         return _open_store(store, state_path, cache, rebuild)
     finally:
-        collector.start_up_done()
+        gc_pause.start_up_done()
 
 
 def _open_store(
@@ -118,7 +118,7 @@ def _open_store(
     cache: Path | None,
     rebuild: bool,
 ) -> int:
-    from reader.store import SAMPLE_STORE, StoreError, check_store, scan
+    from reader.store.files import SAMPLE_STORE, StoreError, check_store, scan
 
     path = store if store is not None else SAMPLE_STORE
     try:
@@ -132,7 +132,7 @@ def _open_store(
 
     from reader.config import load_config
     from reader.malloc import use_one_arena
-    from reader.state import (
+    from reader.triage.state import (
         State,
         StateCorruptError,
         StateError,
@@ -170,14 +170,12 @@ def _open_store(
     os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
     # Before the app starts its threads (see `reader.malloc`).
     use_one_arena()
-    from reader.app import NewsdeskApp
-    from reader.index import StoreIndex
+    from reader.store.index import StoreIndex
+    from reader.ui.app import NewsdeskApp
 
     index = StoreIndex(root, cache, rebuild=rebuild)
     title = "sample store" if store is None else str(path)
-    app = NewsdeskApp(
-        root, state=state, config=config, title=title, index=index, notices=notices
-    )
+    app = NewsdeskApp(root, state=state, config=config, title=title, index=index, notices=notices)
     try:
         app.run()
     finally:
@@ -225,7 +223,7 @@ def run_subcommand(name: str, args: list[str]) -> int:
         return 1
     except Exception as error:
         from reader.text import clean_line
-        from reader.urls import redact
+        from reader.web.urls import redact
 
         _say(f"internal error ({type(error).__name__}: {clean_line(redact(error))})")
         return EXIT_INTERNAL
@@ -291,7 +289,7 @@ def _subcommand(name: str, args: list[str]) -> int:
         )
         parser.add_argument("--cache", type=Path, metavar="DIR", help="page cache folder")
         options = parser.parse_args(args)
-        from reader.preview_cmd import main as preview_main
+        from reader.commands.preview import main as preview_main
 
         return preview_main(options.url, options.format, options.cache)
     parser.description = (
@@ -312,9 +310,9 @@ def _subcommand(name: str, args: list[str]) -> int:
         parser.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
     options = parser.parse_args(args)
     if name == "export":
-        from reader.export import main as export_main
+        from reader.commands.export import main as export_main
 
         return export_main(options.store, options.state, options.format, options.query)
-    from reader.export import count_main
+    from reader.commands.export import count_main
 
     return count_main(options.store, options.state, options.query)

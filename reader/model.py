@@ -102,7 +102,7 @@ class Article:
     size: int = 0
     truncated: int = 0
     """The file's size when it is larger than what was read of it
-    (`reader.store.MAX_READ`): the body is only its start. 0 when whole."""
+    (`reader.store.files.MAX_READ`): the body is only its start. 0 when whole."""
 
     @property
     def key(self) -> str:

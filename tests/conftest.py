@@ -111,7 +111,7 @@ def held_after(events: Iterable[object], held: dict[str, Any] | None = None) -> 
     """What a consumer of loader events holds after applying `events` (to
     `held`, else to nothing), by path: rows and problems. A path appears at
     most once in a batch."""
-    from reader.loader import Batch, Removed
+    from reader.store.loader import Batch, Removed
 
     held = {} if held is None else held
     for event in events:
@@ -129,7 +129,7 @@ def held_after(events: Iterable[object], held: dict[str, Any] | None = None) -> 
 
 def held_in(root: Path) -> dict[str, Any]:
     """What the store at `root` holds, read in full, by path."""
-    from reader.store import load_store
+    from reader.store.files import load_store
 
     result = load_store(root)
     return {item.path: item for item in (*result.rows, *result.problems)}

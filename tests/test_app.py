@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import NewsdeskApp
-from reader.views import Facet
-from reader.widgets.article_list import ArticleList
-from reader.widgets.detail import DetailView
-from reader.widgets.help import HelpScreen
-from reader.widgets.list_header import ListHeader, header_text
-from reader.widgets.topic_tree import TopicTree
+from reader.library.facets import Facet
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.detail import DetailView
+from reader.ui.panes.list_header import ListHeader, header_text
+from reader.ui.panes.topic_tree import TopicTree
+from reader.ui.screens.help import HelpScreen
 from tests.conftest import (
     SHARED_SAMPLE,
     StoreMaker,
@@ -307,8 +307,8 @@ async def test_the_load_closes_its_stream_when_a_hand_over_fails(
 ) -> None:
     # Closing the stream is what stops its helper processes; an error that
     # kept it open once made quitting wait for them to parse the whole store.
-    import reader.app as app_module
-    from reader.loader import stream_store
+    import reader.ui.app as app_module
+    from reader.store.loader import stream_store
 
     closed: list[bool] = []
 
@@ -336,7 +336,7 @@ async def test_the_load_closes_its_stream_when_a_hand_over_fails(
 async def test_a_large_store_loads_in_batches_through_worker_processes(
     make_store: StoreMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.loader as loader
+    import reader.store.loader as loader
 
     monkeypatch.setattr(loader, "FIRST_BATCH", 10)
     monkeypatch.setattr(loader, "CHUNK", 25)
@@ -359,8 +359,8 @@ async def test_a_large_store_loads_in_batches_through_worker_processes(
 async def test_a_warm_start_shows_what_changed_on_disk(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
-    from reader.index import StoreIndex
-    from reader.state import State
+    from reader.store.index import StoreIndex
+    from reader.triage.state import State
 
     root = three_topic_store(make_store)
     state = State(tmp_path / "state.db")
@@ -397,8 +397,8 @@ async def test_files_changed_while_the_app_runs_show_up_live(
 ) -> None:
     import asyncio
 
-    from reader.index import StoreIndex
-    from reader.state import State
+    from reader.store.index import StoreIndex
+    from reader.triage.state import State
 
     root = three_topic_store(make_store)
     with StoreIndex(root, tmp_path / "index.db") as index:
@@ -461,8 +461,8 @@ async def test_a_bad_file_fixed_while_running_leaves_the_problems(
 ) -> None:
     import asyncio
 
-    from reader.index import StoreIndex
-    from reader.state import State
+    from reader.store.index import StoreIndex
+    from reader.triage.state import State
 
     root = make_store({"good.txt": article_text("Fine"), "bad.txt": "---\ntitle: [x\n---\n"})
     with StoreIndex(root, tmp_path / "index.db") as index:
@@ -505,7 +505,7 @@ async def test_a_folded_group_shows_current_counts_when_opened(make_store: Store
 
 
 async def test_the_key_bar_shows_the_keys_where_the_focus_is(make_store: StoreMaker) -> None:
-    from reader.widgets.key_bar import KeyBar
+    from reader.ui.panes.key_bar import KeyBar
 
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(140, 40)) as pilot:

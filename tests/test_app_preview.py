@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import NewsdeskApp
-from reader.state import State
-from reader.widgets.detail import DetailView
-from reader.widgets.preview import PreviewScreen
+from reader.triage.state import State
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.detail import DetailView
+from reader.ui.screens.preview import PreviewScreen
 from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
 from tests.http_server import LocalServer, news_page
 

@@ -63,7 +63,7 @@ def test_what_start_up_finds_is_said_on_screen_not_before_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from reader import cli
-    from reader.app import NewsdeskApp
+    from reader.ui.app import NewsdeskApp
 
     state = tmp_path / "state.sqlite3"
     state.write_bytes(b"not a database, a damaged one" * 100)

@@ -7,10 +7,10 @@ from conftest import article_text
 from textual.app import App, ComposeResult
 
 from reader.model import Article, Row
-from reader.store import parse_text
-from reader.widgets.article_list import ArticleList
-from reader.widgets.detail import DetailView
-from reader.widgets.scrollbar import ThumbScrollBar
+from reader.store.files import parse_text
+from reader.ui.lines.scrollbar import ThumbScrollBar
+from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.detail import DetailView
 
 RELATED = """related:
   - title: "First follow-up"

@@ -14,10 +14,18 @@ from typing import IO
 
 import pytest
 
-from reader.export import COLUMNS, FORMATS, count_main, export, main, newest_first, published_iso
+from reader.commands.export import (
+    COLUMNS,
+    FORMATS,
+    count_main,
+    export,
+    main,
+    newest_first,
+    published_iso,
+)
 from reader.model import Row
-from reader.state import State
-from reader.store import load_store
+from reader.store.files import load_store
+from reader.triage.state import State
 from tests.conftest import StoreMaker, article_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,7 +272,7 @@ def test_main_refuses_an_unknown_format(store: Path, capsys: pytest.CaptureFixtu
 def test_main_defaults_to_the_sample_store(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from reader.store import SAMPLE_STORE
+    from reader.store.files import SAMPLE_STORE
 
     assert main(None, tmp_path / "s.sqlite3", "json", None) == 0
     assert len(json.loads(capsys.readouterr().out)) == len(load_store(SAMPLE_STORE).rows)

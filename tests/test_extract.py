@@ -1,4 +1,4 @@
-"""reader.extract: bytes of a page in, readable text out."""
+"""reader.web.extract: bytes of a page in, readable text out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.extract import (
+from reader.web.extract import (
     Block,
     Span,
     blocks_from_markdown,
@@ -182,7 +182,7 @@ def test_multiline_block_lines_up_continuations() -> None:
 
 
 def test_trafilatura_is_not_imported_with_the_module() -> None:
-    code = "import sys, reader.extract, reader.fetch; print('trafilatura' in sys.modules)"
+    code = "import sys, reader.web.extract, reader.web.fetch; print('trafilatura' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

@@ -1,4 +1,4 @@
-"""reader.fetch against a real HTTP server on 127.0.0.1."""
+"""reader.web.fetch against a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reader.fetch import (
+from reader.web.fetch import (
     FailureKind,
     Fetcher,
     FetchError,

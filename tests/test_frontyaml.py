@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from reader import frontyaml
+from reader.store import frontyaml
 from tests.conftest import SHARED_SAMPLE
 
 SCALARS = [

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import StoreMaker, article_text
 
-from reader.fulltext import SCHEMA_VERSION, FullText, FullTextError
 from reader.model import Row
-from reader.query import Context, Corpus, parse, words
+from reader.search.fulltext import SCHEMA_VERSION, FullText, FullTextError
+from reader.search.query import Context, Corpus, parse, words
 
 
 @pytest.fixture
@@ -235,8 +235,8 @@ def test_queries_search_bodies_through_the_index(index: FullText) -> None:
 def test_a_helper_process_takes_the_paths_in_parts_and_fills_the_index(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reader import bodies
-    from reader.helpers import mp_context
+    from reader.search import bodies
+    from reader.store.processes import mp_context
 
     root = make_store(
         {f"{i}.md": article_text(f"Story {i}", body=f"Body {i}: zeppelin{i}") for i in range(5)}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import NewsdeskApp
-from reader.state import State
-from reader.views import Facet
-from reader.widgets.detail import DetailView
-from reader.widgets.status_line import StatusLine
-from reader.widgets.topic_tree import TopicTree
+from reader.library.facets import Facet
+from reader.triage.state import State
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.detail import DetailView
+from reader.ui.panes.status_line import StatusLine
+from reader.ui.panes.topic_tree import TopicTree
 from tests.conftest import StoreMaker, article_text, screen_text, wait_for, wait_loaded
 from tests.test_triage_app import current_title
 

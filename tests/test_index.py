@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from reader.index import (
+from reader.model import Problem, Row
+from reader.store.files import check_store, load_store
+from reader.store.index import (
     SCHEMA_VERSION,
     FileProblem,
     StoreIndex,
     default_index_path,
 )
-from reader.loader import Batch, Progress, Removed, stream_store
-from reader.model import Problem, Row
-from reader.store import check_store, load_store
+from reader.store.loader import Batch, Progress, Removed, stream_store
 from tests.conftest import StoreMaker, article_text, held_after
 
 
@@ -344,7 +344,7 @@ def last_progress(events: list[object]) -> Progress:
 def test_an_interrupted_cold_load_resumes(
     make_store: StoreMaker, index_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.loader as loader
+    import reader.store.loader as loader
 
     monkeypatch.setattr(loader, "FIRST_BATCH", 10)
     monkeypatch.setattr(loader, "CHUNK", 20)
@@ -382,7 +382,7 @@ def test_an_interrupted_cold_load_resumes(
 def test_reconcile_finds_added_changed_and_removed_files(
     make_store: StoreMaker, index_path: Path, monkeypatch: pytest.MonkeyPatch, helper: bool
 ) -> None:
-    import reader.loader as loader
+    import reader.store.loader as loader
 
     monkeypatch.setattr(loader, "HELPER_THRESHOLD", 1 if helper else 10**9)
     root = check_store(
@@ -494,6 +494,6 @@ def test_the_columns_follow_the_row_fields() -> None:
     a new SCHEMA_VERSION)."""
     from dataclasses import fields
 
-    from reader.index import _FILE_COLUMNS
+    from reader.store.index import _FILE_COLUMNS
 
     assert [c.strip() for c in _FILE_COLUMNS.split(",")] == [f.name for f in fields(Row)]

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-import reader.loader as loader
-from reader.index import StoreIndex, default_index_path
-from reader.loader import Batch, Changes, Event, Notice, Progress, Removed, stream_store
+import reader.store.loader as loader
 from reader.model import Problem, Row
-from reader.store import check_store
+from reader.store.files import check_store
+from reader.store.index import StoreIndex, default_index_path
+from reader.store.loader import Batch, Changes, Event, Notice, Progress, Removed, stream_store
 from tests.conftest import REPO, StoreMaker, article_text, held_after, held_in
 
 Held = dict[str, Row | Problem]
@@ -210,9 +210,9 @@ import sys, time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-import reader.loader as loader
-from reader.index import StoreIndex, default_index_path
-from reader.loader import Batch, stream_store
+import reader.store.loader as loader
+from reader.store.index import StoreIndex, default_index_path
+from reader.store.loader import Batch, stream_store
 loader.CHUNK = 10
 loader.POOL_THRESHOLD = 10**9
 root, index_path = Path(sys.argv[1]), Path(sys.argv[2])

@@ -9,7 +9,7 @@ import pytest
 
 from reader.model import Row
 from reader.pacing import Pacer
-from reader.query import PACED_PART, PAUSE_EVERY, SORT_RUN, Corpus, parse
+from reader.search.query import PACED_PART, PAUSE_EVERY, SORT_RUN, Corpus, parse
 
 
 def make_rows(count: int) -> list[Row]:

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from reader import frontyaml
-from reader.store import (
+from reader.store import frontyaml
+from reader.store.files import (
     SAMPLE_STORE,
     FileEntry,
     ParseError,
@@ -79,9 +79,9 @@ _CHILD = textwrap.dedent(
     """
     import json, resource, sys
     from pathlib import Path
-    from reader.bodies import fill
-    from reader.fulltext import FullText
-    from reader.store import ParseError, load_store, read_article
+    from reader.search.bodies import fill
+    from reader.search.fulltext import FullText
+    from reader.store.files import ParseError, load_store, read_article
 
     root, name = Path(sys.argv[1]), sys.argv[2]
     reasons = []
@@ -239,9 +239,8 @@ def test_shared_values_in_unknown_fields_are_kept_cleaned_and_shared() -> None:
 
 
 def test_aliases_within_the_budget_load_as_libyaml_loads_them() -> None:
-    front = (
-        "provider: &p {name: Anchored, domain: a.example}\n"
-        "related:\n" + "".join(f"  - {{title: r{i}, provider: *p}}\n" for i in range(100))
+    front = "provider: &p {name: Anchored, domain: a.example}\nrelated:\n" + "".join(
+        f"  - {{title: r{i}, provider: *p}}\n" for i in range(100)
     )
     assert frontyaml.load(front) == yaml.load(front, Loader=yaml.CSafeLoader)
     node = yaml.compose(front, Loader=yaml.CSafeLoader)

@@ -12,9 +12,9 @@ from typing import IO
 
 import pytest
 
-from reader.extract import extract
-from reader.fetch import Limits
-from reader.preview_cmd import main
+from reader.commands.preview import main
+from reader.web.extract import extract
+from reader.web.fetch import Limits
 from tests.http_server import LocalServer, news_page, refused_url
 
 LIMITS = Limits(deadline=3.0, connect_timeout=2.0)

@@ -13,10 +13,10 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from reader.fetch import Fetcher, Limits
-from reader.urls import NotWebURL, refusal
-from reader.widgets.blocks import chunk_content
-from reader.widgets.preview import PageChunk, PreviewScreen, split_chunks
+from reader.ui.blocks import chunk_content
+from reader.ui.screens.preview import PageChunk, PreviewScreen, split_chunks
+from reader.web.fetch import Fetcher, Limits
+from reader.web.urls import NotWebURL, refusal
 from tests.http_server import FILLER, LocalServer, news_page
 
 LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
@@ -288,7 +288,7 @@ async def test_long_page_shows_its_first_screen_before_the_rest(
 
 
 def test_chunk_content_is_plain_data() -> None:
-    from reader.extract import Block, Span
+    from reader.web.extract import Block, Span
 
     block = Block("paragraph", (Span("[b]x[/b] "), Span("link", href="https://a.example/'q")))
     content = chunk_content([block])

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from reader.fulltext import FullText
-from reader.index import StoreIndex, default_index_path
 from reader.private import atomic_write_text, create_private, private_dir, tighten_private
-from reader.saved import SavedSearches
-from reader.state import State, StateCorruptError
-from reader.store import load_store
+from reader.search.fulltext import FullText
+from reader.search.saved import SavedSearches
+from reader.store.files import load_store
+from reader.store.index import StoreIndex, default_index_path
+from reader.triage.state import State, StateCorruptError
 from tests.conftest import StoreMaker, article_text
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")

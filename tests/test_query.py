@@ -17,9 +17,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import reader.query as query_module
+import reader.search.query as query_module
 from reader.model import Row
-from reader.query import (
+from reader.search.query import (
     _NON_WORD,
     FIELDS,
     MERGE_PAUSE,
@@ -1408,7 +1408,7 @@ def test_random_queries_evaluate_or_raise_query_error(
 
 
 def test_every_field_is_documented() -> None:
-    import reader.query as module
+    import reader.search.query as module
 
     assert module.__doc__ is not None
     for name in FIELDS:

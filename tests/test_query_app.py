@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import NewsdeskApp
-from reader.saved import SavedSearches
-from reader.state import NO_FLAGS, State
-from reader.views import Facet
-from reader.widgets.article_list import ArticleList
-from reader.widgets.prompts import ConfirmScreen, TextPrompt
-from reader.widgets.query_bar import QueryBar
-from reader.widgets.topic_tree import TopicTree
+from reader.library.facets import Facet
+from reader.search.saved import SavedSearches
+from reader.triage.state import NO_FLAGS, State
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.query_bar import QueryBar
+from reader.ui.panes.topic_tree import TopicTree
+from reader.ui.screens.prompts import ConfirmScreen, TextPrompt
 from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded, wait_saved
 
 
@@ -85,7 +85,7 @@ async def test_a_slow_search_says_it_is_at_work(
 ) -> None:
     import time
 
-    from reader.query import Query
+    from reader.search.query import Query
 
     evaluate = Query.evaluate
 
@@ -211,10 +211,10 @@ async def test_free_words_find_text_in_bodies(make_store: StoreMaker, tmp_path: 
 async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.app
-    from reader.index import StoreIndex
+    import reader.ui.app
+    from reader.store.index import StoreIndex
 
-    monkeypatch.setattr(reader.app, "BODIES_IN_PROCESS", 1)
+    monkeypatch.setattr(reader.ui.app, "BODIES_IN_PROCESS", 1)
     root = make_store(
         {
             f"{i}.md": article_text(f"Story {i}", body=f"Body of story {i}: zeppelin{i}")

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from reader.bodies import fill
-from reader.fulltext import FullText
-from reader.store import (
+from reader.search.bodies import fill
+from reader.search.fulltext import FullText
+from reader.store.files import (
     MAX_READ,
     FileEntry,
     ParseError,
@@ -29,7 +29,7 @@ from reader.store import (
     read_file,
     scan,
 )
-from reader.widgets.detail import truncated_note
+from reader.ui.panes.detail import truncated_note
 from tests.conftest import StoreMaker, article_text, finishes
 
 FIFO = "not a regular file (a FIFO)"
@@ -95,9 +95,7 @@ def test_a_device_is_refused(make_store: StoreMaker) -> None:
         finishes(lambda: read_article(root, "zero.txt"))
     problems: list[Any] = []
     list(scan(root, problems))
-    assert [(p.path, p.reason) for p in problems] == [
-        ("zero.txt", "not a regular file (a device)")
-    ]
+    assert [(p.path, p.reason) for p in problems] == [("zero.txt", "not a regular file (a device)")]
 
 
 def test_a_socket_is_refused(tmp_path: Path) -> None:
@@ -110,9 +108,7 @@ def test_a_socket_is_refused(tmp_path: Path) -> None:
             finishes(lambda: read_article(root, "s.md"))
         problems: list[Any] = []
         assert list(scan(root, problems)) == []
-        assert [(p.path, p.reason) for p in problems] == [
-            ("s.md", "not a regular file (a socket)")
-        ]
+        assert [(p.path, p.reason) for p in problems] == [("s.md", "not a regular file (a socket)")]
     finally:
         server.close()
 

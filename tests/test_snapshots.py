@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.app import NewsdeskApp
+from reader.ui.app import NewsdeskApp
 from tests.conftest import SHARED_SAMPLE, article_text, needs_shared, wait_loaded
 
 STORE = {

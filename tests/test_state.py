@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.state import (
+from reader.triage.state import (
     APPLICATION_ID,
     HISTORY_ACTIONS,
     NO_FLAGS,
@@ -741,7 +741,7 @@ def test_instances_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> Non
 
 WRITER = """
     import sys
-    from reader.state import State
+    from reader.triage.state import State
     name, count = sys.argv[1], int(sys.argv[2])
     with State(sys.argv[3]) as state:
         for i in range(count):
@@ -791,7 +791,7 @@ def test_a_writer_that_holds_the_lock_too_long_gives_a_busy_error(path: Path) ->
 
 KILLED_AFTER_ONE_ACTION = """
     import sys, time
-    from reader.state import State
+    from reader.triage.state import State
     state = State(sys.argv[1])
     state.set_starred("https://example.com/starred")
     state.set_read([f"k{i}" for i in range(500)])
@@ -819,7 +819,7 @@ def test_kill_9_right_after_an_action_loses_nothing(path: Path) -> None:
 
 KILLED_MID_STREAM = """
     import sys
-    from reader.state import State
+    from reader.triage.state import State
     state = State(sys.argv[1])
     i = 0
     while True:

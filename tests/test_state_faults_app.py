@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import reader.state_writer
-from reader.app import NewsdeskApp
-from reader.state import State
-from reader.widgets.prompts import ConfirmScreen
-from reader.widgets.status_line import StatusLine
+import reader.triage.writer
+from reader.triage.state import State
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.status_line import StatusLine
+from reader.ui.screens.prompts import ConfirmScreen
 from tests.conftest import StoreMaker, article_text, screen_text, wait_for, wait_loaded, wait_saved
 from tests.test_state_writer import damage_page, root_page
 from tests.test_triage_app import current_title, flags_of, list_line, store
@@ -43,7 +43,9 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
     root = make_store(
         {
             f"{i:03d}_x.txt": article_text(
-                f"Story {i}", date=f"2026-03-{10 + i:02d}T10:00:00Z", url=f"https://n.example/{long}/{i}"
+                f"Story {i}",
+                date=f"2026-03-{10 + i:02d}T10:00:00Z",
+                url=f"https://n.example/{long}/{i}",
             )
             for i in range(12)
         }
@@ -185,7 +187,7 @@ async def test_two_instances_agree(
         assert "Starred 1" in screen_text(app)
     # Before this screen hears of it, `s` acts on what it shows: the
     # article looked unstarred, so it is starred (not toggled off).
-    monkeypatch.setattr(reader.state_writer, "POLL", 3600.0)
+    monkeypatch.setattr(reader.triage.writer, "POLL", 3600.0)
     app = NewsdeskApp(store(make_store), state=State(path))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
@@ -204,9 +206,7 @@ async def test_notices_from_start_up_are_shown_on_screen(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
     notice = "The triage state file could not be read (damaged); it was kept as x.corrupt-1."
-    app = NewsdeskApp(
-        store(make_store), state=State(tmp_path / "state.sqlite3"), notices=[notice]
-    )
+    app = NewsdeskApp(store(make_store), state=State(tmp_path / "state.sqlite3"), notices=[notice])
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await wait_loaded(pilot)
         assert "could not be read (damaged)" in screen_text(app)
@@ -215,7 +215,7 @@ async def test_notices_from_start_up_are_shown_on_screen(
 async def test_saved_searches_that_cannot_be_written_are_said_not_crashed_on(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reader.saved import SavedSearches
+    from reader.search.saved import SavedSearches
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be", encoding="utf-8")

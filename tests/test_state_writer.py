@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.state import NO_FLAGS, Flags, State, plan, setter
-from reader.state_writer import (
+from reader.triage.state import NO_FLAGS, Flags, State, plan, setter
+from reader.triage.writer import (
     ChangedElsewhere,
     Done,
     Failed,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.store import (
+from reader.store.files import (
     SAMPLE_STORE,
     FileEntry,
     ParseError,

@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 from textual.app import App, ComposeResult
 
-from reader.triage import TriageCounts
-from reader.views import ALL, Counts, Facet
-from reader.widgets import topic_tree
-from reader.widgets.topic_tree import TopicTree
+from reader.library.facets import ALL, Counts, Facet
+from reader.triage.counts import TriageCounts
+from reader.ui.panes import topic_tree
+from reader.ui.panes.topic_tree import TopicTree
 
 
 class TreeApp(App[None]):

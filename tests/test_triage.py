@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.keyrows import KeyRows
+from reader.library.keyrows import KeyRows
 from reader.model import Row
-from reader.state import State
-from reader.triage import TriageCounts, view_progress
+from reader.triage.counts import TriageCounts, view_progress
+from reader.triage.state import State
 
 
 def row(i: int, key: str, topics: tuple[str, ...]) -> Row:

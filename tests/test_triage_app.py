@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from reader.app import NewsdeskApp
 from reader.config import Config
-from reader.state import NO_FLAGS, State
-from reader.triage import TriageCounts
-from reader.views import Facet
-from reader.widgets.article_list import ArticleList
-from reader.widgets.detail import DetailView
-from reader.widgets.prompts import ConfirmScreen, TagScreen
-from reader.widgets.topic_tree import TopicTree
+from reader.library.facets import Facet
+from reader.triage.counts import TriageCounts
+from reader.triage.state import NO_FLAGS, State
+from reader.ui.app import NewsdeskApp
+from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.detail import DetailView
+from reader.ui.panes.topic_tree import TopicTree
+from reader.ui.screens.prompts import ConfirmScreen, TagScreen
 from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
 
 
@@ -193,11 +193,11 @@ async def test_archive_in_the_inbox_moves_on_and_prompt_keys_do_not_leak(
 async def test_counts_add_up_when_rows_arrive_in_small_parts(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.app
+    import reader.ui.app
 
     # Rows reach the UI three at a time, counted by the loader when the
     # triage state is already known, by the UI when it is not.
-    monkeypatch.setattr(reader.app, "HAND_OVER", 3)
+    monkeypatch.setattr(reader.ui.app, "HAND_OVER", 3)
     root = store(make_store, count=11)
     state_path = tmp_path / "state.sqlite3"
     first = NewsdeskApp(root, state=State(state_path))

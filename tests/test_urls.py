@@ -1,4 +1,4 @@
-"""reader.urls: which addresses may leave the app, how they are shown, and
+"""reader.web.urls: which addresses may leave the app, how they are shown, and
 handing one to a real `$BROWSER` command."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.urls import (
+from reader.web.urls import (
     NotWebURL,
     check_url,
     is_web_url,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import reader.watch
-from reader.index import StoreIndex
-from reader.loader import Batch, Notice, Removed, stream_store
-from reader.store import check_store
-from reader.watch import StoreWatcher
+import reader.store.watch
+from reader.store.files import check_store
+from reader.store.index import StoreIndex
+from reader.store.loader import Batch, Notice, Removed, stream_store
+from reader.store.watch import StoreWatcher
 from tests.conftest import StoreMaker, article_text, held_after, held_in
 
 
@@ -256,7 +256,7 @@ def test_a_check_pauses_every_few_stats(
 ) -> None:
     # Every PAUSE_EVERY folders or files stat'ed, the watcher calls its
     # pause (the app waits there while keys come in), and still finds changes.
-    monkeypatch.setattr(reader.watch, "PAUSE_EVERY", 2)
+    monkeypatch.setattr(reader.store.watch, "PAUSE_EVERY", 2)
     root = check_store(
         make_store(
             {f"d{i}/{j}.txt": article_text(f"A {i}.{j}") for i in range(3) for j in range(4)}

@@ -1,0 +1,71 @@
+"""Facets of the topic tree and the tree's counts.
+
+A view is an ordered list of indices into the app's list of rows; any view
+other than the default one comes from the query language (`reader.search.query`).
+The rows only grow while a store loads, so ordering and counting are
+incremental: each batch is sorted and merged in, and counts are added,
+never recomputed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from reader.model import Row
+
+
+@dataclass(slots=True, frozen=True)
+class Facet:
+    """What a node of the topic tree selects."""
+
+    kind: str
+    """One of: all, inbox, unread, starred, archived, tag, topic, provider,
+    category, saved, query, problems, problem (and group:* for headings)."""
+    value: str = ""
+
+
+ALL = Facet("all")
+
+
+@dataclass(slots=True)
+class Counts:
+    total: int = 0
+    topics: Counter[str] = field(default_factory=Counter)
+    providers: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+
+    def add(self, rows: Sequence[Row]) -> None:
+        self.total += len(rows)
+        topics = self.topics
+        for row in rows:
+            for topic in row.topics:
+                topics[topic] += 1
+        self.providers.update(row.provider for row in rows)
+        self.categories.update(row.category for row in rows)
+
+    def merge(self, other: Counts) -> None:
+        """Add counts made elsewhere (of a batch counted off the UI thread)."""
+        self.total += other.total
+        self.topics.update(other.topics)
+        self.providers.update(other.providers)
+        self.categories.update(other.categories)
+
+    def remove(self, row: Row) -> None:
+        """Forget one row (a file that changed or vanished)."""
+        self.total -= 1
+        for topic in row.topics:
+            self.topics[topic] -= 1
+        self.providers[row.provider] -= 1
+        self.categories[row.category] -= 1
+        for counter in (self.topics, self.providers, self.categories):
+            for name in [name for name, count in counter.items() if count <= 0]:
+                del counter[name]
+
+    def of(self, facet: Facet) -> int:
+        if facet.kind == "all":
+            return self.total
+        table = {"topic": self.topics, "provider": self.providers, "category": self.categories}
+        counter = table.get(facet.kind)
+        return counter.get(facet.value, 0) if counter is not None else 0

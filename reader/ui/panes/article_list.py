@@ -1,0 +1,376 @@
+"""The article list: one line per article, drawn on demand.
+
+Built on Textual's line API: only the lines on screen are rendered, so a view
+of 100,000 articles costs what a view of 30 does. The list holds a reference
+to the app's rows and a *view*, an ordered list of indices into them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.model import Row
+from reader.ui.lines.line_view import CachedLinesMixin
+from reader.ui.lines.scrollbar import ThumbScrollBarMixin
+
+DATE_WIDTH = 10
+QUALITY_WIDTH = 3
+MARKS_WIDTH = 3
+
+
+@dataclass(slots=True, frozen=True)
+class Marks:
+    """How one row is marked: selected, unread, starred, archived, tagged."""
+
+    selected: bool = False
+    unread: bool = True
+    starred: bool = False
+    archived: bool = False
+    tagged: bool = False
+    unsaved: bool = False
+    """A decision on it is shown but could not be saved yet."""
+
+    def prefix(self) -> str:
+        return (
+            ("!" if self.unsaved else "▌" if self.selected else " ")
+            + ("●" if self.unread else " ")
+            + ("★" if self.starred else "▪" if self.archived else "#" if self.tagged else " ")
+        )
+
+
+PLAIN = Marks()
+
+
+def format_date(timestamp: float | None) -> str:
+    """The date column: the local calendar day, or blank when unknown."""
+    if timestamp is None:
+        return ""
+    try:
+        return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
+def provider_column_width(list_width: int) -> int:
+    """The provider column's width, or 0 when the list is too narrow for it."""
+    return 0 if list_width < 48 else min(18, max(8, list_width // 6))
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut `text` to exactly `width` cells, marking a cut with `…`."""
+    if width <= 0:
+        return ""
+    if text.isascii() and len(text) <= width:
+        return text.ljust(width)
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
+
+
+class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
+    """A scrolling list of articles with a cursor."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--date",
+        "article-list--provider",
+        "article-list--quality",
+        "article-list--empty",
+        "article-list--unread",
+        "article-list--read",
+        "article-list--selected",
+        "article-list--marks",
+    }
+
+    DEFAULT_CSS = """
+    ArticleList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-background: $surface;
+        scrollbar-background-hover: $surface;
+    }
+    ArticleList > .article-list--cursor {
+        background: $block-cursor-blurred-background;
+    }
+    ArticleList:focus > .article-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    ArticleList > .article-list--date { color: $text-muted; }
+    ArticleList > .article-list--provider { color: $text-secondary; }
+    ArticleList > .article-list--quality { color: $text-muted; }
+    ArticleList > .article-list--empty { color: $text-muted; text-style: italic; }
+    ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--read { color: $text-muted; }
+    ArticleList > .article-list--selected { background: $accent 30%; }
+    ArticleList > .article-list--marks { color: $accent; }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class CursorMoved(Message):
+        """The cursor is on another article (or on none: `row` is None)."""
+
+        def __init__(self, row: int | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Opened(Message):
+        """The user asked to open the article under the cursor."""
+
+        def __init__(self, row: int) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(
+        self,
+        rows: Sequence[Row],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.rows = rows
+        self.view: list[int] = []
+        self.empty_message = "Loading…"
+        self.marks: Callable[[Row], Marks] = lambda row: PLAIN
+        """How each row is marked (read, star, selection): set by the app."""
+        self._text_width = -1
+        self.on_width: Callable[[int], object] | None = None
+        """Called with the text width whenever it changes (column header)."""
+
+    # -- data ---------------------------------------------------------------
+
+    @property
+    def current_row(self) -> int | None:
+        """Index into `rows` of the article under the cursor."""
+        if 0 <= self.cursor < len(self.view):
+            return self.view[self.cursor]
+        return None
+
+    def set_view(self, view: list[int], *, anchor: str = "row") -> None:
+        """Show `view`.
+
+        `anchor` says where the cursor goes: "row" keeps it on the same
+        article when the view still holds it, "position" keeps it at the same
+        place in the list (the next article moves up under it), "top" puts it
+        on the first article.
+        """
+        previous = self.current_row
+        old_position = self.cursor
+        old_view, old_top, height = self.view, self.scroll_offset.y, self.size.height
+        grown = len(view) - len(old_view)
+        self.view = view
+        # The line cache stays: a line is cached by its row, not its place,
+        # and a new view (a load's next rows, a query) mostly shows rows
+        # already drawn. (Marks that change go through `refresh_rows`.)
+        position = 0
+        if anchor == "position":
+            position = min(old_position, max(len(view) - 1, 0))
+        elif anchor == "row" and previous is not None:
+            found = _find(view, previous, old_position, grown)
+            position = min(old_position, max(len(view) - 1, 0)) if found is None else found
+        self.set_virtual_size(Size(0, len(view)), redraw=False)
+        self._move_to(position, force_message=self.current_row != previous or not view)
+        # A load's next rows mostly land below the screen: then only the
+        # scroll bar changes, and the list is not drawn again.
+        top = self.scroll_offset.y
+        if (
+            not view
+            or not height
+            or top != old_top
+            or view[top : top + height] != old_view[old_top : old_top + height]
+        ):
+            self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Redraw every line (after the rows' marks changed)."""
+        self._line_cache.clear()
+        self.refresh()
+
+    # -- cursor -------------------------------------------------------------
+
+    def _move_to(self, position: int, *, force_message: bool = False) -> None:
+        count = len(self.view)
+        position = max(0, min(position, count - 1)) if count else 0
+        old = self.cursor
+        changed = position != old
+        self.cursor = position
+        if count:
+            self._scroll_line_into_view(self.cursor)
+        if changed:
+            self._refresh_line_at(old)
+            self._refresh_line_at(position)
+        if changed or force_message:
+            self.post_message(self.CursorMoved(self.current_row))
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.view) - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor + self.page_lines)
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor - self.page_lines)
+
+    def action_open(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    def move_to_row(self, row: int) -> bool:
+        """Put the cursor on row index `row` if the view holds it."""
+        try:
+            position = self.view.index(row)
+        except ValueError:
+            return False
+        self._move_to(position)
+        return True
+
+    def _on_click(self, event: events.Click) -> None:
+        position = event.y + self.scroll_offset.y
+        if 0 <= position < len(self.view):
+            self.focus()
+            if event.chain >= 2 and position == self.cursor:
+                self.action_open()
+            else:
+                self._move_to(position)
+
+    @property
+    def line_count(self) -> int:
+        return len(self.view)
+
+    # -- rendering ----------------------------------------------------------
+
+    def _content_width(self) -> int:
+        width = self.scrollable_content_region.width
+        if width != self._text_width:
+            # Only now is the width final (scroll bars come and go with the
+            # number of rows): the column header follows it.
+            self._text_width = width
+            if self.on_width is not None:
+                self.call_later(self.on_width, width)
+        return width
+
+    def _line(self, position: int, width: int, has_focus: bool) -> Strip:
+        view = self.view
+        if position < len(view):
+            # Cached lines first: computing styles walks the DOM, and a
+            # scroll redraws every line of the list.
+            row_index = view[position]
+            is_cursor = position == self.cursor
+            key = (row_index, width, is_cursor, has_focus)
+            strip = self._line_cache.get(key)
+            if strip is None:
+                strip = self._render_row(self.rows[row_index], width, is_cursor)
+                if len(self._line_cache) > 2000:
+                    self._line_cache.clear()
+                self._line_cache[key] = strip
+            return strip
+        base = self._style("")
+        if not view and position == 0:
+            style = base + self._style("article-list--empty")
+            return Strip([Segment(fit(" " + self.empty_message, width), style)])
+        return Strip.blank(width, base)
+
+    def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
+        base = self._style("")
+        style = self._style
+        marks = self.marks(row)
+        line_style = base
+        if marks.selected:
+            line_style += style("article-list--selected")
+        if is_cursor:
+            line_style += style("article-list--cursor")
+        provider_width = provider_column_width(width)
+        quality = "" if row.quality is None else str(row.quality)
+        fixed = MARKS_WIDTH + DATE_WIDTH + 1 + (provider_width + 1 if provider_width else 0)
+        title_width = max(width - fixed - QUALITY_WIDTH - 2, 1)
+        if is_cursor:
+            title_style = line_style + Style(bold=marks.unread)
+        else:
+            title_style = line_style + style(
+                "article-list--unread" if marks.unread else "article-list--read"
+            )
+        marks_style = _over(line_style, style("article-list--marks"), is_cursor)
+        if marks.unsaved:
+            marks_style += Style(color="red", bold=True)
+        segments: list[Segment] = [Segment(marks.prefix(), marks_style)]
+        segments.append(
+            Segment(
+                fit(format_date(row.published), DATE_WIDTH) + " ",
+                _over(line_style, style("article-list--date"), is_cursor),
+            )
+        )
+        if provider_width:
+            segments.append(
+                Segment(
+                    fit(row.provider or row.domain, provider_width) + " ",
+                    _over(line_style, style("article-list--provider"), is_cursor),
+                )
+            )
+        segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", title_style))
+        segments.append(
+            Segment(
+                quality.rjust(QUALITY_WIDTH) + " ",
+                _over(line_style, style("article-list--quality"), is_cursor),
+            )
+        )
+        return Strip(segments).extend_cell_length(width, line_style).crop(0, width)
+
+
+def _over(line_style: Style, column_style: Style, is_cursor: bool) -> Style:
+    """Column colours apply except on the cursor line, which has its own."""
+    return line_style if is_cursor else line_style + column_style
+
+
+def _find(view: list[int], row: int, near: int, grown: int) -> int | None:
+    """Where `row` is in `view`, or None.
+
+    Looked for first where rows only added before it would have put it
+    (a load's next rows: 100,000 places searched become a few hundred).
+    """
+    if grown >= 0:
+        try:
+            return view.index(row, near, near + grown + 1)
+        except ValueError:
+            pass
+    try:
+        return view.index(row)
+    except ValueError:
+        return None

@@ -1,1 +1,0 @@
-"""The widgets of newsdesk: they render and dispatch, nothing more."""
