@@ -20,7 +20,7 @@ async def main() -> None:
         # A state of its own: the picture must not touch the user's.
         app = NewsdeskApp(SAMPLE_STORE, state=State(Path(scratch) / "state.db"))
         async with app.run_test(size=(132, 36)) as pilot:
-            while app.loading:
+            while app.library.loading:
                 await pilot.pause(0.1)
             await pilot.pause(0.3)
             await pilot.press("j", "s", "j", "j")

@@ -180,7 +180,7 @@ def _open_store(
         app.run()
     finally:
         index.close()
-    state = app.state  # a new one if the file was found damaged meanwhile
+    state = app.library.state  # a new one if the file was found damaged meanwhile
     try:
         print(state.session_summary().describe())
     except StateError as error:

@@ -170,7 +170,9 @@ async def wait_saved(pilot: object, timeout: float = 10.0) -> None:
     """Wait until the app's state writer has done every job, and the app has
     handled what it said."""
     app = pilot.app  # type: ignore[attr-defined]
-    await wait_for(pilot, lambda: app.writer is None or not app.writer.pending(), timeout)
+    await wait_for(
+        pilot, lambda: app.library.writer is None or not app.library.writer.pending(), timeout
+    )
     await pilot.pause()  # type: ignore[attr-defined]
 
 

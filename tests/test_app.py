@@ -52,7 +52,7 @@ def three_topic_store(make_store: StoreMaker) -> Path:
 
 def titles(app: NewsdeskApp) -> list[str]:
     articles = app.query_one(ArticleList)
-    return [app.rows[i].title for i in articles.view]
+    return [app.library.rows[i].title for i in articles.view]
 
 
 async def test_list_is_newest_first_and_detail_follows_the_cursor(
@@ -112,18 +112,18 @@ async def test_the_first_article_waits_while_keys_come_in(make_store: StoreMaker
         # The parsers come in just as the user presses a key: the article
         # waits until the keys rest.
         detail.show_message("Waiting")
-        app.pacer.touch()
-        app._detail_timer = None
-        app._parsers_loaded()
-        assert detail.article is None and app._detail_timer is not None  # deferred
+        app.library.pacer.touch()
+        app.main_screen._detail_timer = None
+        app.main_screen._parsers_loaded()
+        assert detail.article is None and app.main_screen._detail_timer is not None  # deferred
         await wait_for(pilot, lambda: detail.article is not None)
         assert detail.article is not None and detail.article.title == "Heat records fall again"
         # No key lately: the article is read at once (off the UI thread).
         detail.show_message("Waiting")
         await pilot.pause(0.3)  # the keys rest
-        app._detail_timer = None
-        app._parsers_loaded()
-        assert app._detail_timer is None  # not deferred
+        app.main_screen._detail_timer = None
+        app.main_screen._parsers_loaded()
+        assert app.main_screen._detail_timer is None  # not deferred
         await wait_for(pilot, lambda: detail.article is not None, timeout=2)
         assert detail.article.title == "Heat records fall again"
 
@@ -275,15 +275,15 @@ async def test_narrow_terminal_hides_the_tree_until_asked(make_store: StoreMaker
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_loaded(pilot)
-        assert not app.query_one(TopicTree).display or not app.tree_visible
+        assert not app.query_one(TopicTree).display or not app.main_screen.tree_visible
         assert "Heat records fall again" in screen_text(app)
         await pilot.press("backslash")
         await pilot.pause()
-        assert app.tree_visible and isinstance(app.focused, TopicTree)
+        assert app.main_screen.tree_visible and isinstance(app.focused, TopicTree)
         assert "All articles 4" in screen_text(app)
         await pilot.press("backslash")
         await pilot.pause()
-        assert not app.tree_visible and isinstance(app.focused, ArticleList)
+        assert not app.main_screen.tree_visible and isinstance(app.focused, ArticleList)
         assert "All articles 4" not in screen_text(app)
 
 
@@ -295,7 +295,7 @@ async def test_a_wide_terminal_hides_the_tree_when_asked(make_store: StoreMaker)
         await pilot.press("backslash")
         await pilot.pause()
         # Gone from the screen, and the list takes its room.
-        assert not app.tree_visible and "All articles 4" not in screen_text(app)
+        assert not app.main_screen.tree_visible and "All articles 4" not in screen_text(app)
         assert screen_text(app).startswith("/ search")
         await pilot.press("backslash")
         await pilot.pause()
@@ -307,7 +307,7 @@ async def test_the_load_closes_its_stream_when_a_hand_over_fails(
 ) -> None:
     # Closing the stream is what stops its helper processes; an error that
     # kept it open once made quitting wait for them to parse the whole store.
-    import reader.ui.app as app_module
+    import reader.library.library as app_module
     from reader.store.loader import stream_store
 
     closed: list[bool] = []
@@ -351,7 +351,7 @@ async def test_a_large_store_loads_in_batches_through_worker_processes(
     app = NewsdeskApp(make_store(files))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        assert len(app.rows) == 300 and len(app.problems) == 1
+        assert len(app.library.rows) == 300 and len(app.library.problems) == 1
         assert len(app.query_one(ArticleList).view) == 300
         assert "All articles · 0 of 300 read" in screen_text(app)
 
@@ -436,7 +436,7 @@ async def test_files_changed_while_the_app_runs_show_up_live(
             # The cursor stayed on the article the user was reading.
             current = app.query_one(ArticleList).current_row
             assert current is not None
-            assert app.rows[current].title == "Satellites map the glaciers, again"
+            assert app.library.rows[current].title == "Satellites map the glaciers, again"
             text = screen_text(app)
             assert "All articles 4" in text and "Energy 1" in text
 
@@ -449,7 +449,7 @@ async def test_the_load_goes_on_behind_the_help_screen(make_store: StoreMaker) -
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("question_mark")
         await wait_loaded(pilot)
-        assert len(app.rows) == 400
+        assert len(app.library.rows) == 400
         await pilot.press("escape")
         await pilot.pause()
         assert len(app.query_one(ArticleList).view) == 400
@@ -510,7 +510,7 @@ async def test_the_key_bar_shows_the_keys_where_the_focus_is(make_store: StoreMa
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        bar = app.main.query_one(KeyBar)
+        bar = app.main_screen.query_one(KeyBar)
         line = bar.render().plain
         assert "⏎ Open" in line and "q Quit" in line and line.rstrip().endswith("^p palette")
         # The detail pane has no `enter` of its own: the bar follows the focus.

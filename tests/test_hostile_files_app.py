@@ -37,10 +37,10 @@ async def test_file_names_with_escapes_are_shown_as_data(
     app = NewsdeskApp(root, state=State(tmp_path / "state.sqlite3"))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        assert len(app.problems) == 1
+        assert len(app.library.problems) == 1
         # The real name is kept for reading the file again.
-        assert TITLE_ESCAPE in app.problems[0].path
-        facet = Facet("problem", app.problems[0].path)
+        assert TITLE_ESCAPE in app.library.problems[0].path
+        facet = Facet("problem", app.library.problems[0].path)
         tree = app.query_one(TopicTree)
         tree.focus()
         tree.cursor_line = next(
@@ -48,7 +48,7 @@ async def test_file_names_with_escapes_are_shown_as_data(
             for y in range(tree.last_line + 1)
             if (node := tree.get_node_at_line(y)) is not None and node.data == facet
         )
-        await wait_for(pilot, lambda: app.facet == facet)
+        await wait_for(pilot, lambda: app.main_screen.facet == facet)
         await wait_loaded(pilot)
         text = screen_text(app)
         assert "002_bad.txt" in text  # tree and detail, without the escape

@@ -40,7 +40,7 @@ def store(make_store: StoreMaker) -> Path:
 
 
 def titles(app: NewsdeskApp) -> list[str]:
-    return [app.rows[i].title for i in app.query_one(ArticleList).view]
+    return [app.library.rows[i].title for i in app.query_one(ArticleList).view]
 
 
 async def type_query(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +154,7 @@ async def test_bulk_read_acts_on_exactly_the_query_results_and_saved_searches_co
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await wait_loaded(pilot)
-        read = {r.title for r in app.rows if app.flags.get(r.key, NO_FLAGS).read}
+        read = {r.title for r in app.library.rows if app.library.flags.get(r.key, NO_FLAGS).read}
         assert read == set(titles(app))
         # A saved query that depends on state follows it.
         await type_query(pilot, "is:unread")
@@ -201,7 +201,7 @@ async def test_free_words_find_text_in_bodies(make_store: StoreMaker, tmp_path: 
     app = NewsdeskApp(root, state=State(tmp_path / "s.db"))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        assert app.bodies is not None
+        assert app.library.bodies is not None
         await type_query(pilot, "lighthouse")
         assert titles(app) == ["Harbour news"]
         await type_query(pilot, "lighth")
@@ -211,10 +211,10 @@ async def test_free_words_find_text_in_bodies(make_store: StoreMaker, tmp_path: 
 async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.ui.app
+    import reader.ui.main_screen
     from reader.store.index import StoreIndex
 
-    monkeypatch.setattr(reader.ui.app, "BODIES_IN_PROCESS", 1)
+    monkeypatch.setattr(reader.ui.main_screen, "BODIES_IN_PROCESS", 1)
     root = make_store(
         {
             f"{i}.md": article_text(f"Story {i}", body=f"Body of story {i}: zeppelin{i}")
@@ -226,7 +226,7 @@ async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
         async with app.run_test(size=(140, 40)) as pilot:
             await wait_loaded(pilot)
             for _ in range(100):
-                if app.bodies is not None:
+                if app.library.bodies is not None:
                     break
                 await pilot.pause(0.1)
             assert (tmp_path / "index.bodies.sqlite3").exists()
@@ -247,14 +247,14 @@ async def test_a_search_does_not_wait_for_indexing_held_back_by_keys(
     )
     app = NewsdeskApp(root)
     # Keys "keep coming" for a minute: the query indexes' build gives way...
-    app.pacer = Pacer(quiet=60.0, longest=60.0)
-    app.pacer.touch()
+    app.library.pacer = Pacer(quiet=60.0, longest=60.0)
+    app.library.pacer.touch()
     async with app.run_test(size=(140, 40)) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
-            if not app.loading:
+            if not app.library.loading:
                 break
-        assert not app.loading
+        assert not app.library.loading
         # ...but not once a search needs it.
         await pilot.press("slash", *"topic:space", "enter")
         for _ in range(60):
@@ -279,4 +279,6 @@ async def test_keys_typed_fast_after_slash_go_to_the_query_bar(
         await pilot.pause(0.3)
         assert app.is_running
         assert app.query_one(QueryBar).input.value == "smuq"
-        assert not any(flags.starred or flags.read for flags in app.state.snapshot().values())
+        assert not any(
+            flags.starred or flags.read for flags in app.library.state.snapshot().values()
+        )

@@ -29,7 +29,7 @@ def messages(app: NewsdeskApp) -> str:
 
 def run_on_writer(app: NewsdeskApp, sql: str) -> None:
     """Run SQL on the writer's own connection (between its jobs)."""
-    state = app.state
+    state = app.library.state
     with state._lock:
         state._conn.execute(sql)
 
@@ -54,7 +54,7 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         await wait_saved(pilot)
-        pages = app.state._conn.execute("PRAGMA page_count").fetchone()[0]
+        pages = app.library.state._conn.execute("PRAGMA page_count").fetchone()[0]
         # SQLite's cap on the file's size: a real SQLITE_FULL on the next page.
         run_on_writer(app, f"PRAGMA max_page_count = {pages}")
         title = current_title(app)
@@ -63,7 +63,7 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
         await pilot.press("y")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert flags_of(app, title).read  # shown at once
-        await wait_for(pilot, lambda: bool(app.unsaved))
+        await wait_for(pilot, lambda: bool(app.library.unsaved))
         assert "12 not saved: the disk is full" in status(app)
         assert "Not saved: Marked 12 articles read (the disk is full)" in messages(app)
         assert list_line(app, title).startswith("!")  # the row says it is not saved
@@ -84,7 +84,7 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
         assert app.is_running
         # Room again: saved at the next try, and the marks go.
         run_on_writer(app, "PRAGMA max_page_count = 1073741823")
-        await wait_for(pilot, lambda: not app.unsaved)
+        await wait_for(pilot, lambda: not app.library.unsaved)
         assert "not saved" not in status(app)
         assert not list_line(app, title).startswith("!")
         assert "Saved the decisions that were waiting." in messages(app)
@@ -107,10 +107,10 @@ async def test_a_lock_held_elsewhere_never_freezes_the_screen(
             # Keys go on while the write waits for the lock.
             await pilot.press("j")
             assert current_title(app) == "Story 4"
-            await wait_for(pilot, lambda: bool(app.unsaved))
+            await wait_for(pilot, lambda: bool(app.library.unsaved))
             assert "another newsdesk holds the state file's lock" in status(app)
             other.execute("COMMIT")
-            await wait_for(pilot, lambda: not app.unsaved)
+            await wait_for(pilot, lambda: not app.library.unsaved)
             assert flags_of(app, "Story 5").starred
     finally:
         other.close()
@@ -162,7 +162,7 @@ async def test_a_damaged_page_two_loads_clean_instead_of_waiting_for_ever(
     app = NewsdeskApp(store(make_store), state=State(path))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        await wait_for(pilot, lambda: app.flags_loaded)
+        await wait_for(pilot, lambda: app.library.flags_loaded)
         assert "nothing: its state could not be read" in messages(app)
         await pilot.press("s")
         assert "still loading" not in messages(app)
@@ -220,7 +220,7 @@ async def test_saved_searches_that_cannot_be_written_are_said_not_crashed_on(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be", encoding="utf-8")
     app = NewsdeskApp(store(make_store), state=State(tmp_path / "state.sqlite3"))
-    app.saved = SavedSearches(blocker / "saved-searches.json")
+    app.library.saved = SavedSearches(blocker / "saved-searches.json")
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("slash", *"topic:AI", "enter")
@@ -230,5 +230,5 @@ async def test_saved_searches_that_cannot_be_written_are_said_not_crashed_on(
         await pilot.press(*"ai", "enter")
         await wait_saved(pilot)
         assert "Saving the searches was not done" in messages(app)
-        assert app.saved.items == {"ai": "topic:AI"}  # kept for the session
+        assert app.library.saved.items == {"ai": "topic:AI"}  # kept for the session
         assert app.is_running

@@ -35,12 +35,12 @@ def store(make_store: StoreMaker, count: int = 6) -> Path:
 def current_title(app: NewsdeskApp) -> str:
     row = app.query_one(ArticleList).current_row
     assert row is not None
-    return app.rows[row].title
+    return app.library.rows[row].title
 
 
 def flags_of(app: NewsdeskApp, title: str):  # type: ignore[no-untyped-def]
-    row = next(r for r in app.rows if r.title == title)
-    return app.flags.get(row.key, NO_FLAGS)
+    row = next(r for r in app.library.rows if r.title == title)
+    return app.library.flags.get(row.key, NO_FLAGS)
 
 
 async def test_a_triage_run_with_undo_survives_a_restart(
@@ -90,7 +90,7 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         assert not any(flags_of(app, f"Story {i}").read for i in (0, 2, 4))
         assert "Space 3" in screen_text(app)
-        assert app.triage.unread_of("topic", "Space") == 0
+        assert app.library.triage.unread_of("topic", "Space") == 0
         # And undo it, then redo it.
         await pilot.press("u")
         await pilot.pause()
@@ -115,7 +115,7 @@ async def test_selection_and_range_act_together(make_store: StoreMaker, tmp_path
         await wait_loaded(pilot)
         await pilot.press("x")  # selects Story 5, moves to Story 4
         await pilot.press("j", "j", "V")  # range Story 5 .. Story 2
-        assert len(app.selected) == 4
+        assert len(app.library.selected) == 4
         assert "4 selected" in screen_text(app)
         await pilot.press("s")
         await pilot.pause()
@@ -127,7 +127,7 @@ async def test_selection_and_range_act_together(make_store: StoreMaker, tmp_path
             True,
             True,
         ]
-        assert not app.selected
+        assert not app.library.selected
         await pilot.press("u")
         await pilot.pause()
         assert not any(flags_of(app, f"Story {i}").starred for i in range(6))
@@ -193,29 +193,33 @@ async def test_archive_in_the_inbox_moves_on_and_prompt_keys_do_not_leak(
 async def test_counts_add_up_when_rows_arrive_in_small_parts(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reader.ui.app
+    import reader.library.library
 
     # Rows reach the UI three at a time, counted by the loader when the
     # triage state is already known, by the UI when it is not.
-    monkeypatch.setattr(reader.ui.app, "HAND_OVER", 3)
+    monkeypatch.setattr(reader.library.library, "HAND_OVER", 3)
     root = store(make_store, count=11)
     state_path = tmp_path / "state.sqlite3"
     first = NewsdeskApp(root, state=State(state_path))
     async with first.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        keys = [row.key for row in first.rows]
-        first.state.set_starred(keys[:4])
-        first.state.set_read(keys[2:7])
+        keys = [row.key for row in first.library.rows]
+        first.library.state.set_starred(keys[:4])
+        first.library.state.set_read(keys[2:7])
     app = NewsdeskApp(root, state=State(state_path))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(app.rows) == 11 and app.flags_loaded
+        assert len(app.library.rows) == 11 and app.library.flags_loaded
         expected = TriageCounts()
-        expected.add(app.rows, app.flags)
-        assert app.triage == expected
-        assert (app.triage.total, app.triage.starred, app.triage.unread) == (11, 4, 6)
+        expected.add(app.library.rows, app.library.flags)
+        assert app.library.triage == expected
+        assert (
+            app.library.triage.total,
+            app.library.triage.starred,
+            app.library.triage.unread,
+        ) == (11, 4, 6)
 
 
 async def test_marks_redrawn_under_a_query_on_the_marks(
@@ -228,7 +232,7 @@ async def test_marks_redrawn_under_a_query_on_the_marks(
         await wait_loaded(pilot)
         await pilot.press("slash", *"is:unread", "enter")
         await pilot.pause()
-        app.main.set_focus(app.query_one(ArticleList))
+        app.main_screen.set_focus(app.query_one(ArticleList))
         await pilot.pause()
         title = current_title(app)
         assert "★" not in list_line(app, title)
@@ -259,7 +263,7 @@ async def test_a_selection_cleared_by_an_action_with_nothing_to_do_is_redrawn(
         assert list_line(app, title).startswith("▌")
         await pilot.press("u")
         await wait_loaded(pilot)
-        assert not app.selected
+        assert not app.library.selected
         assert not list_line(app, title).startswith("▌")
 
 
@@ -271,7 +275,7 @@ async def test_a_count_turns_dim_once_the_last_unread_article_is_read(
     app = NewsdeskApp(store(make_store, count=1), state=State(tmp_path / "state.sqlite3"))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        tree = app.main.query_one(TopicTree)
+        tree = app.main_screen.query_one(TopicTree)
 
         def count_style() -> str:
             label = tree._all.label

@@ -10,7 +10,7 @@ never recomputed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reader.model import Row
@@ -69,3 +69,61 @@ class Counts:
         table = {"topic": self.topics, "provider": self.providers, "category": self.categories}
         counter = table.get(facet.kind)
         return counter.get(facet.value, 0) if counter is not None else 0
+
+
+FACET_NAMES = {
+    "all": "All articles",
+    "inbox": "Inbox",
+    "unread": "Unread",
+    "starred": "Starred",
+    "archived": "Archived",
+    "tag": "Tag",
+    "topic": "Topic",
+    "provider": "Provider",
+    "category": "Category",
+    "problems": "Problems",
+    "problem": "Problem",
+    "saved": "Saved",
+    "query": "Search",
+}
+
+
+def facet_title(facet: Facet) -> str:
+    """What the status line calls a view."""
+    from reader.text import shown_path
+
+    name = FACET_NAMES.get(facet.kind, facet.kind)
+    if facet.kind == "query":
+        return name
+    if facet.kind == "problem":
+        return f"{name}: {shown_path(facet.value)}"
+    return f"{name}: {facet.value}" if facet.value else name
+
+
+def facet_query(facet: Facet, saved: Mapping[str, str]) -> str:
+    """The query text a tree node stands for (shown in the query bar);
+    `saved` are the saved searches by name."""
+    from reader.search.query import (
+        category_query,
+        flag_query,
+        provider_query,
+        tag_query,
+        topic_query,
+    )
+
+    kind, value = facet.kind, facet.value
+    if kind in {"inbox", "unread", "starred", "archived"}:
+        return flag_query(kind)
+    builders = {
+        "topic": topic_query,
+        "provider": provider_query,
+        "category": category_query,
+        "tag": tag_query,
+    }
+    if kind in builders:
+        return builders[kind](value)
+    if kind == "saved":
+        return saved.get(value, "")
+    if kind == "query":
+        return value
+    return ""

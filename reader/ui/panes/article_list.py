@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -22,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.library.library import Marks
 from reader.model import Row
 from reader.ui.lines.line_view import CachedLinesMixin
 from reader.ui.lines.scrollbar import ThumbScrollBarMixin
@@ -29,26 +29,6 @@ from reader.ui.lines.scrollbar import ThumbScrollBarMixin
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
 MARKS_WIDTH = 3
-
-
-@dataclass(slots=True, frozen=True)
-class Marks:
-    """How one row is marked: selected, unread, starred, archived, tagged."""
-
-    selected: bool = False
-    unread: bool = True
-    starred: bool = False
-    archived: bool = False
-    tagged: bool = False
-    unsaved: bool = False
-    """A decision on it is shown but could not be saved yet."""
-
-    def prefix(self) -> str:
-        return (
-            ("!" if self.unsaved else "▌" if self.selected else " ")
-            + ("●" if self.unread else " ")
-            + ("★" if self.starred else "▪" if self.archived else "#" if self.tagged else " ")
-        )
 
 
 PLAIN = Marks()
@@ -197,7 +177,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             found = _find(view, previous, old_position, grown)
             position = min(old_position, max(len(view) - 1, 0)) if found is None else found
         self.set_virtual_size(Size(0, len(view)), redraw=False)
-        self._move_to(position, force_message=self.current_row != previous or not view)
+        self.move_to(position, force_message=self.current_row != previous or not view)
         # A load's next rows mostly land below the screen: then only the
         # scroll bar changes, and the list is not drawn again.
         top = self.scroll_offset.y
@@ -216,7 +196,8 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
 
     # -- cursor -------------------------------------------------------------
 
-    def _move_to(self, position: int, *, force_message: bool = False) -> None:
+    def move_to(self, position: int, *, force_message: bool = False) -> None:
+        """Put the cursor at `position` in the view (kept within it)."""
         count = len(self.view)
         position = max(0, min(position, count - 1)) if count else 0
         old = self.cursor
@@ -231,22 +212,22 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             self.post_message(self.CursorMoved(self.current_row))
 
     def action_cursor_down(self) -> None:
-        self._move_to(self.cursor + 1)
+        self.move_to(self.cursor + 1)
 
     def action_cursor_up(self) -> None:
-        self._move_to(self.cursor - 1)
+        self.move_to(self.cursor - 1)
 
     def action_first(self) -> None:
-        self._move_to(0)
+        self.move_to(0)
 
     def action_last(self) -> None:
-        self._move_to(len(self.view) - 1)
+        self.move_to(len(self.view) - 1)
 
     def action_page_down(self) -> None:
-        self._move_to(self.cursor + self.page_lines)
+        self.move_to(self.cursor + self.page_lines)
 
     def action_page_up(self) -> None:
-        self._move_to(self.cursor - self.page_lines)
+        self.move_to(self.cursor - self.page_lines)
 
     def action_open(self) -> None:
         row = self.current_row
@@ -259,7 +240,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             position = self.view.index(row)
         except ValueError:
             return False
-        self._move_to(position)
+        self.move_to(position)
         return True
 
     def _on_click(self, event: events.Click) -> None:
@@ -269,7 +250,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             if event.chain >= 2 and position == self.cursor:
                 self.action_open()
             else:
-                self._move_to(position)
+                self.move_to(position)
 
     @property
     def line_count(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -55,9 +55,10 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, app: App[object]) -> None:
+    def __init__(self, everywhere: Iterable[BindingType]) -> None:
         super().__init__()
-        self._source = app
+        self._everywhere = list(everywhere)
+        """The keys of the app and of the main screen."""
 
     def compose(self) -> ComposeResult:
         from reader.ui.panes.article_list import ArticleList
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
         from reader.ui.panes.topic_tree import TopicTree
 
         sections: list[tuple[str, Iterable[BindingType]]] = [
-            ("Everywhere", type(self._source).BINDINGS),
+            ("Everywhere", self._everywhere),
             ("Article list", ArticleList.BINDINGS),
             ("Topic tree", TopicTree.BINDINGS),
             ("Detail view", DetailView.BINDINGS),

@@ -113,7 +113,7 @@ class PreviewScreen(Screen[None]):
     AUTO_FOCUS = "#preview-body"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
+        Binding("escape,q", "close", "Close"),
         Binding("backspace", "back", "Back"),
         Binding("o", "open_browser", "Browser"),
         Binding("y", "copy_url", "Copy URL"),

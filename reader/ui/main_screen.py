@@ -1,0 +1,1130 @@
+"""The main screen: topic tree, article list, detail view, and their keys.
+
+The screen is a client of the open session (`reader.library.Library`): it
+starts the background work (the load, the store watcher, queries, flags,
+the body index), renders what comes back and turns keys into the library's
+decisions. Work done in threads comes back as the named messages of
+`reader.ui.messages`; two hand-overs wait instead (see `_take_rows`).
+
+Its bindings are the screen's own: under a prompt, the help or a preview
+they are quiet by themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from reader import gc_pause, timings
+from reader.config import Config
+from reader.library.facets import ALL, Facet, facet_query, facet_title
+from reader.library.library import Intake, Library, Update
+from reader.model import Article, Problem, Row
+from reader.store.files import ParseError, read_article
+from reader.store.loader import FIRST_BATCH, Progress
+from reader.text import shown_path
+from reader.triage.state import Change, Field
+from reader.triage.writer import ChangedElsewhere, Done, Failed, Outcome, Recovered, restore_job
+from reader.ui.keys import main_bindings
+from reader.ui.lines.kept_lines import KeptHorizontal, KeptScreen, KeptVertical
+from reader.ui.messages import (
+    ArticleRead,
+    BodiesReady,
+    FlagsLoaded,
+    LoadFinished,
+    LoadProgressed,
+    QueryFailed,
+    SavedCounted,
+    StateChangedElsewhere,
+    StateFailed,
+    StateRecovered,
+    StateSaved,
+    StoreNotice,
+    ViewEvaluated,
+)
+from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.detail import DetailView
+from reader.ui.panes.key_bar import KeyBar
+from reader.ui.panes.list_header import ListHeader
+from reader.ui.panes.query_bar import QueryBar, error_text
+from reader.ui.panes.status_line import StatusLine
+from reader.ui.panes.topic_tree import TopicTree
+from reader.ui.screens.prompts import ConfirmScreen, TagScreen, TextPrompt
+
+if TYPE_CHECKING:
+    from reader.search.query import Query
+
+LOAD_DEFERRED_AT_MOST = 0.5
+"""Seconds a warm load waits at most for the first screen to be drawn."""
+TREE_INTERVAL = 1.0
+"""Seconds between updates of the tree's counts while a store loads."""
+DETAIL_DELAY = 0.12
+"""The detail view follows the cursor once it rests this long, so that
+holding `j` scrolls the list at full speed."""
+SEARCH_NOTICE = 0.3
+"""Seconds a search may take before the status line says it is at work."""
+BODIES_IN_PROCESS = 500
+"""More bodies to index than this are read by a helper process."""
+SAVED_COUNT_DELAY = 0.4
+"""Saved searches are recounted once changes pause for this long."""
+CLOCK_INTERVAL = 60.0
+"""Seconds between re-evaluations of a view whose query reads the clock
+(`age:`), so that articles leave it as they age."""
+SEPARATOR = "  │  "
+
+
+class MainScreen(KeptScreen):
+    """Browse and triage the open store."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = main_bindings()
+
+    def __init__(self, library: Library, config: Config) -> None:
+        super().__init__(id="_default")
+        self.library = library
+        self.config = config
+        self.facet: Facet = ALL
+        self.current_query: Query | None = None
+        """The query the list shows (None: the default view)."""
+        self._query_generation = 0
+        self._search_timer: Timer | None = None
+        self._search_pending = False
+        self._saved_timer: Timer | None = None
+        self._clock_timer: Timer | None = None
+        self._saved_counts: dict[str, int] = {}
+        self._anchor: int | None = None
+        self._detail_timer: Timer | None = None
+        self._read_timer: Timer | None = None
+        self._first_screen = False
+        """Whether the first screen of articles is on its way."""
+        self._deferred_load: list[Row] | None = None
+        self._parsers_ready = False
+        """Whether the article's parsers are imported (`_warm_up`)."""
+        self._flags_stale = False
+        """Another process wrote while decisions of ours were queued."""
+        self._tree_updated = 0.0
+        self._last_move = 0.0
+
+    # -- layout and accessors ---------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self.topic_tree = TopicTree(id="tree")
+        self.query_bar = QueryBar(id="query-bar")
+        self.list_header = ListHeader(id="list-header")
+        self.articles = ArticleList(self.library.rows, id="articles")
+        self.detail = DetailView(id="detail")
+        self.status_line = StatusLine(id="status-bar")
+        with KeptHorizontal(id="panes"):
+            yield self.topic_tree
+            with KeptVertical(id="middle"):
+                yield self.query_bar
+                yield self.list_header
+                yield self.articles
+            yield self.detail
+        yield self.status_line
+        yield KeyBar(id="keys")
+
+    def on_mount(self) -> None:
+        library = self.library
+        articles = self.articles
+        articles.marks = library.marks
+        articles.on_width = self.list_header.fit
+        articles.focus()
+        # The toasts' rack hides itself when the screen first shows, and
+        # that lays out the screen once more (30 ms) before the first frame:
+        # hidden now, it is hidden with the first layout.
+        for rack in self.query("#textual-toastrack"):
+            rack.display = False
+        self._update_status()
+        if library.saved.warning:
+            self.notify(library.saved.warning, severity="warning", markup=False)
+        library.open_writer(self._state_outcome)
+        self.topic_tree.update_saved(library.saved.items, self._saved_counts)
+        self._load_flags()
+        shown = library.newest(FIRST_BATCH)
+        if shown:
+            self._take_rows(library.take_in(shown, corpus=False))
+            # Rows are on screen: the load waits for the first frame, which
+            # would otherwise share the interpreter with it (30 ms later).
+            self._deferred_load = shown
+            self.set_timer(LOAD_DEFERRED_AT_MOST, self._start_deferred_load)
+        else:
+            self._load(shown)
+
+    # -- loading --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, shown: list[Row]) -> None:
+        """Load the store; `shown` are rows already on screen."""
+        worker = get_current_worker()
+        app = self.app
+        # Rows and changes are handed over with calls that wait for the UI
+        # thread: the load's pace is the screen's (it cannot queue hand-overs
+        # faster than frames take them), and rows reach the screen in the
+        # order the query corpus numbered them.
+        finished = self.library.load(
+            shown,
+            deliver=lambda intake: app.call_from_thread(self._take_rows, intake),
+            changed=lambda updates: app.call_from_thread(self._take_updates, updates),
+            progress=lambda progress: self.post_message(LoadProgressed(progress)),
+            notice=lambda text: self.post_message(StoreNotice(text)),
+            cancelled=lambda: worker.is_cancelled,
+        )
+        if finished:
+            self.post_message(LoadFinished())
+
+    def _take_rows(self, intake: Intake) -> None:
+        """(UI) Rows from the load, already ordered and counted."""
+        self.library.add(intake)
+        # Rows live for the session: out of the collector's way as they come,
+        # or a full collection walks them all mid-load (~0.2 s at 100k).
+        gc_pause.settle()
+        now = time.monotonic()
+        # Relabelling hundreds of nodes is costly: once a second while loading.
+        if now - self._tree_updated > TREE_INTERVAL:
+            self._tree_updated = now
+            self._update_tree()
+        self.refresh_view(anchor="row" if self._user_moved() else "top")
+        self._update_status()
+
+    def _update_tree(self) -> None:
+        library = self.library
+        self.topic_tree.update_counts(library.counts, library.triage, library.problems)
+
+    def _user_moved(self) -> bool:
+        return self.articles.cursor > 0 or self.focused is not self.articles
+
+    @on(LoadProgressed)
+    def _load_progressed(self, message: LoadProgressed) -> None:
+        self.library.progress = message.progress
+        self._update_status()
+
+    @on(StoreNotice)
+    def _store_notice(self, message: StoreNotice) -> None:
+        self.notify(message.text, markup=False, timeout=8)
+
+    @on(LoadFinished)
+    def _load_finished(self) -> None:
+        library = self.library
+        library.load_finished()
+        self._update_tree()
+        # The rows live for the whole session: keep the collector from
+        # walking 100,000 objects on every later collection. (No collection
+        # first: it would hold the screen for a tenth of a second.)
+        gc_pause.settle()
+        gc_pause.start_up_done()  # if no rows ever made a first screen
+        if not library.rows:
+            self.articles.empty_message = "No articles could be read: see Problems in the tree."
+            self.articles.refresh()
+        self._update_status()
+        timings.mark("loaded", rows=len(library.rows), problems=len(library.problems))
+        self._prepare_corpus()
+        self._schedule_saved_counts()
+        if library.index is not None:
+            self._watch(library.load_started_wall)
+        self._index_bodies()
+
+    @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
+    def _load_flags(self) -> None:
+        """Read every article's triage state (after the writes queued)."""
+        read = self.library.read_flags()
+        if read is not None:
+            self.post_message(FlagsLoaded(*read))
+
+    @on(FlagsLoaded)
+    def _flags_loaded(self, message: FlagsLoaded) -> None:
+        library = self.library
+        first = library.set_flags(message.flags, message.triage, message.counted)
+        if first and library.writer is not None:
+            # A damaged page is found now, off the UI thread, rather than by
+            # the first decision's write.
+            library.writer.call(lambda state: state.check(), what="integrity check")
+        self._update_tree()
+        self._refresh_marks()
+        if self.current_query is not None and self.current_query.uses_flags:
+            self.refresh_view()
+        self._schedule_saved_counts()
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def _prepare_corpus(self) -> None:
+        """Build the query indexes now, so the first search is as quick as the rest."""
+        worker = get_current_worker()
+        if self.library.prepare(cancelled=lambda: worker.is_cancelled):
+            # The indexes live as long as the rows: out of the collector's
+            # way too (a full collection walking them took 20-30 ms).
+            gc_pause.settle()
+            timings.mark("prepared", rows=len(self.library.rows))
+
+    # -- bodies -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="bodies", exit_on_error=False)
+    def _index_bodies(self, only: frozenset[str] | None = None) -> None:
+        """Bring the body index up to date: new bodies in, vanished ones out.
+
+        Runs after the load, so that free words find text in bodies too;
+        `only` re-reads just those paths (files that changed).
+        """
+        from reader.search.bodies import fill, fill_file, send_paths
+        from reader.search.fulltext import FullText, FullTextError
+
+        library = self.library
+        worker = get_current_worker()
+        try:
+            bodies = library.bodies or FullText(library.bodies_path())
+        except FullTextError as error:
+            self.post_message(StoreNotice(f"Bodies are not searchable: {error}"))
+            return
+        clear, todo = library.bodies_todo(bodies, only)
+        if bodies.path == ":memory:" or len(todo) < BODIES_IN_PROCESS:
+            fill(library.root, bodies, todo, clear=clear)
+        else:
+            # Many files: parsed in a process of its own, so the screen keeps
+            # the interpreter to itself.
+            from reader.store.processes import mp_context
+
+            context = mp_context()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(  # type: ignore[attr-defined]
+                target=fill_file,
+                args=(str(library.root), bodies.path, receiver, clear),
+                daemon=True,
+            )
+            process.start()
+            receiver.close()
+            with contextlib.suppress(OSError):  # it ended (killed): the next start tries again
+                send_paths(sender, todo)
+            while process.is_alive():
+                if worker.is_cancelled:
+                    process.terminate()  # quitting: what was written stays
+                    return
+                process.join(0.2)
+        if worker.is_cancelled:
+            return
+        if library.bodies is None:
+            library.bodies = bodies
+            self.post_message(BodiesReady())
+
+    @on(BodiesReady)
+    def _bodies_ready(self) -> None:
+        if self.current_query is not None and not self.current_query.is_empty:
+            self.refresh_view()
+
+    # -- the live store ------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def _watch(self, since: float) -> None:
+        """Poll the store; hand what changed to the UI as it happens."""
+        worker = get_current_worker()
+        app = self.app
+        self.library.watch(
+            since,
+            changed=lambda updates: app.call_from_thread(self._take_updates, updates),
+            notice=lambda text: self.post_message(StoreNotice(text)),
+            cancelled=lambda: worker.is_cancelled,
+        )
+
+    def _take_updates(self, updates: list[Update]) -> None:
+        """(UI) Files changed, appeared or vanished while the app runs."""
+        library = self.library
+        applied = library.apply_updates(updates)
+        self._update_tree()
+        detail = self.detail
+        if detail.article is not None and detail.article.path in applied.paths:
+            if detail.article.path not in library.path_index:
+                self._show_in_detail(
+                    f"{shown_path(detail.article.path)} was removed from the store."
+                )
+            else:
+                self._show_current()
+        articles = self.articles
+        current = articles.current_row
+        self.refresh_view(anchor="row")
+        if library.bodies is not None:
+            self._index_bodies(applied.paths)
+        if current in applied.gone:
+            # The file under the cursor changed: stay on its new version.
+            replacement = library.live_index(current)
+            if replacement is not None:
+                self.call_after_refresh(articles.move_to_row, replacement)
+
+    # -- views ------------------------------------------------------------------------------
+
+    def refresh_view(self, anchor: str = "row") -> None:
+        """Recompute the list for the current query, off the UI thread."""
+        query = self.current_query
+        if self.facet.kind in {"problems", "problem"}:
+            self._show_view(self.facet, [], anchor)
+        elif query is None or (query.is_empty and not query.sort):
+            self._show_view(self.facet, self.library.order, anchor)
+        else:
+            self._query_generation += 1
+            self._evaluate(self._query_generation, self.facet, query, anchor)
+            if self._search_timer is None:
+                self._search_timer = self.set_timer(SEARCH_NOTICE, self._search_takes_long)
+
+    def _search_takes_long(self) -> None:
+        self._search_timer = None
+        self._search_pending = True
+        self._update_status()
+
+    def _search_done(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self._search_pending = False
+
+    @work(thread=True, exclusive=True, group="query", exit_on_error=False)
+    def _evaluate(self, generation: int, facet: Facet, query: Query, anchor: str) -> None:
+        """Evaluate a query; a newer request makes this one's result unwanted."""
+        from reader.search.query import QueryError
+
+        if generation != self._query_generation:
+            return
+        library = self.library
+        try:
+            view = library.evaluate(query, library.query_context())
+        except QueryError as error:
+            self.post_message(QueryFailed(query.source, error.message, error.start, error.end))
+            return
+        if generation == self._query_generation and not get_current_worker().is_cancelled:
+            self.post_message(ViewEvaluated(generation, facet, view, anchor))
+
+    @on(ViewEvaluated)
+    def _view_evaluated(self, message: ViewEvaluated) -> None:
+        if message.generation != self._query_generation:
+            return
+        view = message.view
+        limit = len(self.library.rows)
+        if view and max(view) >= limit:
+            view = [i for i in view if i < limit]
+        self._show_view(message.facet, view, message.anchor)
+
+    @on(QueryFailed)
+    def _query_failed(self, message: QueryFailed) -> None:
+        self._search_done()
+        self._update_status()
+        self.query_bar.show_error(
+            error_text(message.text, message.message, message.start, message.end)
+        )
+
+    def _show_view(self, facet: Facet, view: list[int], anchor: str = "row") -> None:
+        if facet != self.facet:
+            return
+        self._search_done()
+        articles = self.articles
+        library = self.library
+        query = self.current_query
+        if facet.kind == "problems":
+            articles.empty_message = (
+                f"{len(library.problems):,} files could not be read: choose one in the tree."
+            )
+        elif facet.kind == "problem":
+            articles.empty_message = "This file could not be read: see the detail pane."
+        elif library.loading:
+            articles.empty_message = "Loading…"
+        elif query is not None and not query.is_empty:
+            articles.empty_message = "Nothing matches this query."
+        else:
+            articles.empty_message = "No articles here."
+        articles.set_view(view, anchor=anchor)
+        self._update_status()
+        if not self._first_screen and view:
+            self._first_screen = True
+            self.call_after_refresh(self._first_screen_out)
+
+    def _first_screen_out(self) -> None:
+        timings.mark("first_screen", rows=len(self.library.rows))
+        gc_pause.start_up_done()
+        self._start_deferred_load()
+        self._warm_up()
+
+    def _start_deferred_load(self) -> None:
+        if self._deferred_load is not None:
+            shown, self._deferred_load = self._deferred_load, None
+            self._load(shown)
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def _warm_up(self) -> None:
+        """Import the article and Markdown parsers (about 70 ms) here rather
+        than on the UI thread, where the first article shown would wait for
+        them, and any key pressed meanwhile; then show that article."""
+        import markdown_it  # noqa: F401
+
+        from reader.store import frontyaml  # noqa: F401
+        from reader.web import extract  # noqa: F401
+
+        self.app.call_from_thread(self._parsers_loaded)
+
+    def _parsers_loaded(self) -> None:
+        self._parsers_ready = True
+        if self.library.pacer.busy():
+            # Keys are coming in (a cold load's first second is busy enough):
+            # the article waits until the cursor rests, as under a held key.
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        else:
+            self._show_current()
+
+    def _clock_tick(self) -> None:
+        """A view whose query reads the clock (`age:`) is evaluated again."""
+        if self.current_query is not None and self.current_query.uses_clock:
+            self.refresh_view()
+
+    @on(TopicTree.FacetSelected)
+    def _facet_selected(self, event: TopicTree.FacetSelected) -> None:
+        facet = event.facet
+        if facet == self.facet:
+            return
+        self.facet = facet
+        if facet.kind == "problem":
+            problem = next((p for p in self.library.problems if p.path == facet.value), None)
+            if problem is not None:
+                self._show_in_detail(problem)
+        text = facet_query(facet, self.library.saved.items)
+        self.query_bar.show_query(text)
+        self._set_query(text)
+        self.refresh_view(anchor="top")
+
+    def _set_query(self, text: str) -> bool:
+        """Parse `text` as the current query; on an error keep the old one."""
+        from reader.search.query import QueryError, parse
+
+        try:
+            query = parse(text)
+        except QueryError as error:
+            self.query_bar.show_error(error_text(text, error.message, error.start, error.end))
+            return False
+        self.query_bar.show_error(None)
+        self.current_query = query
+        if query.uses_clock and self._clock_timer is None:
+            self._clock_timer = self.set_interval(CLOCK_INTERVAL, self._clock_tick)
+        return True
+
+    # -- searching ---------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_bar.begin()
+
+    @on(QueryBar.Changed)
+    def _query_typed(self, event: QueryBar.Changed) -> None:
+        if self._set_query(event.text):
+            self.facet = Facet("query", event.text)
+            self.refresh_view(anchor="top")
+
+    @on(QueryBar.Submitted)
+    def _query_kept(self, event: QueryBar.Submitted) -> None:
+        self.articles.focus()
+
+    @on(QueryBar.Cancelled)
+    def _query_cancelled(self, event: QueryBar.Cancelled) -> None:
+        if self._set_query(event.previous):
+            self.facet = Facet("query", event.previous) if event.previous else ALL
+            self.refresh_view(anchor="top")
+        self.articles.focus()
+
+    def action_save_search(self) -> None:
+        query = self.current_query
+        text = query.source if query is not None else ""
+        if not text.strip():
+            self.notify("Type a query first (/), then S saves it.", severity="warning")
+            return
+        saved = self.library.saved
+
+        def named(name: str | None) -> None:
+            if name:
+                saved.save(name, text, write=False)
+                self._saved_changed()
+                self.notify(f"Saved search {name!r}: {text}", markup=False)
+
+        self.app.push_screen(
+            TextPrompt("Save this search as", placeholder="name", hint=text), named
+        )
+
+    @on(TopicTree.SavedRename)
+    def _saved_rename(self, event: TopicTree.SavedRename) -> None:
+        def renamed(name: str | None) -> None:
+            if name and name != event.name:
+                self.library.saved.rename(event.name, name, write=False)
+                self._saved_counts[name] = self._saved_counts.pop(event.name, 0)
+                self._saved_changed()
+
+        self.app.push_screen(TextPrompt("Rename the saved search", value=event.name), renamed)
+
+    @on(TopicTree.SavedDelete)
+    def _saved_delete(self, event: TopicTree.SavedDelete) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.library.saved.delete(event.name, write=False)
+                self._saved_counts.pop(event.name, None)
+                self._saved_changed()
+
+        self.app.push_screen(ConfirmScreen(f"Delete the saved search {event.name!r}?"), confirmed)
+
+    def _saved_changed(self) -> None:
+        """Write the saved searches on the writer's thread, after what was
+        queued before (a failure is said; they stay for the session)."""
+        saved = self.library.saved
+        writer = self.library.writer
+        assert writer is not None
+        text = saved.text()
+        writer.call(lambda _state: saved.write_text(text), what="saving the searches")
+        self.topic_tree.update_saved(saved.items, self._saved_counts)
+        self._schedule_saved_counts()
+
+    def _schedule_saved_counts(self) -> None:
+        if not self.library.saved.items:
+            return
+        if self._saved_timer is not None:
+            self._saved_timer.stop()
+        self._saved_timer = self.set_timer(SAVED_COUNT_DELAY, self._count_saved)
+
+    @work(thread=True, exclusive=True, group="saved", exit_on_error=False)
+    def _count_saved(self) -> None:
+        library = self.library
+        counts = library.count_saved(dict(library.saved.items), library.query_context())
+        if not get_current_worker().is_cancelled:
+            self.post_message(SavedCounted(counts))
+
+    @on(SavedCounted)
+    def _saved_counted(self, message: SavedCounted) -> None:
+        self._saved_counts = message.counts
+        self.topic_tree.update_saved(self.library.saved.items, message.counts)
+
+    # -- detail -------------------------------------------------------------------------
+
+    @on(ArticleList.CursorMoved)
+    def _cursor_moved(self, event: ArticleList.CursorMoved) -> None:
+        for timer in (self._detail_timer, self._read_timer):
+            if timer is not None:
+                timer.stop()
+        if event.row is None:
+            if self.facet.kind != "problem":
+                self._show_in_detail("Nothing selected")
+            return
+        # A single move shows the article at once; moves in quick succession
+        # (a held key) wait until the cursor rests.
+        now = time.monotonic()
+        rapid = now - self._last_move < DETAIL_DELAY
+        self._last_move = now
+        self._mark_after_refresh("key", time.perf_counter())
+        if rapid:
+            self._detail_timer = self.set_timer(DETAIL_DELAY, self._show_current)
+        elif self._parsers_ready:
+            # Once the frame with the cursor moved is out: the list answers
+            # the key at once, and the article follows in the next frame.
+            self.call_after_refresh(self._show_current)
+        # (Before that, the article is shown once its parsers are imported:
+        # `_parsers_loaded`.)
+        if self.config.mark_read_after > 0:
+            self._read_timer = self.set_timer(self.config.mark_read_after, self._mark_current_read)
+
+    def _show_current(self) -> None:
+        if not self.app.is_running or not self.is_attached:
+            return
+        try:
+            row_index = self.articles.current_row
+        except NoMatches:  # the app is closing
+            return
+        if row_index is None:
+            return
+        self._read_article(self.library.rows[row_index].path, time.perf_counter())
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _read_article(self, path: str, started: float) -> None:
+        """Read the article under the cursor off the UI thread: a file may be
+        large, on a slow disk, or no longer a regular file."""
+        try:
+            article: Article | Problem = read_article(self.library.root, path)
+        except ParseError as error:
+            article = Problem(path, f"{error} (changed since it was loaded)")
+        if not get_current_worker().is_cancelled:
+            self.post_message(ArticleRead(path, article, started))
+
+    @on(ArticleRead)
+    def _article_read(self, message: ArticleRead) -> None:
+        row_index = self.articles.current_row
+        if row_index is None or self.library.rows[row_index].path != message.path:
+            return  # the cursor has moved on: its own read is on the way
+        self._show_in_detail(message.article)
+        if isinstance(message.article, Article):
+            self._mark_after_refresh("detail", message.started)
+
+    def _mark_after_refresh(self, event: str, started: float) -> None:
+        """A timing mark once the next frame is drawn, with the milliseconds
+        since `started` (a `perf_counter` time); nothing without timings."""
+        if timings.enabled():
+            self.call_after_refresh(
+                lambda: timings.mark(event, ms=(time.perf_counter() - started) * 1000)
+            )
+
+    def _show_in_detail(self, what: Article | Problem | str) -> None:
+        """Show an article (and its related list), a problem or a message."""
+        if isinstance(what, Article):
+            self.detail.show_article(what)
+        elif isinstance(what, Problem):
+            self.detail.show_problem(what)
+        else:
+            self.detail.show_message(what)
+
+    @on(ArticleList.Opened)
+    def _opened(self, event: ArticleList.Opened) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._show_current()
+        self.detail.focus()
+
+    def on_descendant_focus(self, event: object) -> None:
+        # Opening an article (enter, or moving into the detail pane) reads it.
+        if self.config.mark_read_on_open and self.detail.has_focus:
+            self._mark_current_read()
+
+    def _mark_current_read(self) -> None:
+        row_index = self.articles.current_row
+        library = self.library
+        if row_index is None or not library.flags_loaded:
+            return
+        row = library.rows[row_index]
+        if not library.flags_of(row).read:
+            self._decide("read", True, [row.key], remember=False)
+
+    @on(DetailView.LinkFollowed)
+    def _link_followed(self, event: DetailView.LinkFollowed) -> None:
+        self._preview([event.href])
+
+    # -- pages --------------------------------------------------------------------------
+
+    def current_urls(self) -> list[str]:
+        """What `p`, `o` and `y` act on: the related item under the cursor
+        when the related list has focus, else the current article."""
+        item = self.detail.related_current
+        if item is not None:
+            return [u for u in (item.web_url, item.amp_url, item.cdn_amp_url) if u]
+        row_index = self.articles.current_row
+        if row_index is None:
+            return []
+        row = self.library.rows[row_index]
+        article = self.detail.article
+        if article is not None and article.path == row.path:
+            return list(article.urls)
+        # Not read yet (the UI thread reads no files): the page alone,
+        # without its AMP fallbacks.
+        return [row.web_url] if row.web_url else []
+
+    def _web_url(self, urls: list[str], doing: str) -> str | None:
+        """The first of `urls` if it may leave the app (http or https, well
+        formed); else None, and the user is told why."""
+        from reader.web.urls import refusal, web_url
+
+        if not urls:
+            self.notify(f"This article has no web address to {doing}.", severity="warning")
+            return None
+        url = web_url(urls[0])
+        if url is None:
+            self.notify(refusal(urls[0]), severity="warning", markup=False)
+        return url
+
+    def _preview(self, urls: list[str]) -> None:
+        # Imported on first use: fetching and extraction cost start-up time.
+        from reader.ui.screens.preview import PreviewScreen
+        from reader.web.urls import web_urls
+
+        if self._web_url(urls, "preview") is None:
+            return
+        urls = web_urls(urls)
+        screen = self.app.screen
+        if isinstance(screen, PreviewScreen):
+            screen.show(urls)
+        else:
+            self.app.push_screen(PreviewScreen(urls))
+
+    def action_preview(self) -> None:
+        self._preview(self.current_urls())
+
+    def action_open_browser(self) -> None:
+        url = self._web_url(self.current_urls(), "open")
+        if url is not None:
+            self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_in_browser(self, url: str) -> None:
+        from reader.web.urls import open_in_browser
+
+        opened = open_in_browser(url)  # checks the address once more
+        message = "Opened in the browser." if opened else "No browser could be started."
+        self.app.call_from_thread(
+            self.notify, message, severity="information" if opened else "error"
+        )
+
+    def action_copy_url(self) -> None:
+        from reader.web.urls import shown_url
+
+        url = self._web_url(self.current_urls(), "copy")
+        if url is not None:
+            self.app.copy_to_clipboard(url)
+            self.notify(f"Copied {shown_url(url)}", title="URL", markup=False)
+
+    # -- triage -------------------------------------------------------------------------
+
+    def _decide(
+        self,
+        field: Field,
+        value: bool | None,
+        keys: list[str] | None = None,
+        *,
+        tag: str | None = None,
+        advance: bool = False,
+        remember: bool = True,
+    ) -> None:
+        """Decide on `keys` (default: the targets): worked out from the flags
+        on screen, shown at once, and saved by the writer's thread."""
+        library = self.library
+        if not library.flags_loaded or library.writer is None:
+            self.notify("Triage state is still loading…", severity="warning")
+            return
+        from_selection = bool(library.selected)
+        keys = library.targets(self.articles.current_row) if keys is None else keys
+        if not keys:
+            return
+        try:
+            change = library.decide(field, value, keys, tag)
+        except ValueError as error:
+            self.notify(str(error), severity="warning", markup=False)
+            return
+        if from_selection:
+            library.selected.clear()
+        self._apply(change, advance=advance, remember=remember)
+
+    def _apply(
+        self, change: Change | None, *, advance: bool = False, remember: bool = True
+    ) -> None:
+        """Show a change made to the state: marks, counts, view, status."""
+        if change is None:
+            self._refresh_marks()  # a selection may have been cleared all the same
+            return
+        self.library.apply(change)
+        self._schedule_saved_counts()
+        self._update_tree()
+        if remember:
+            suffix = "  (u undoes)" if change.changed and change.kind == "do" else ""
+            self.status_line.show_action(change.description + suffix)
+        articles = self.articles
+        query = self.current_query
+        if query is not None and query.uses_flags and change.changed:
+            articles.refresh_rows()  # until the new view comes
+            self.refresh_view(anchor="position" if advance else "row")
+        else:
+            if advance:
+                articles.action_cursor_down()
+            self._refresh_marks()
+
+    def _refresh_marks(self) -> None:
+        self.articles.refresh_rows()
+        self._update_status()
+
+    # -- saving -------------------------------------------------------------------------
+
+    def _state_outcome(self, outcome: Outcome) -> None:
+        """From the writer's thread: each outcome as a message to the UI."""
+        if isinstance(outcome, Done):
+            if outcome.job.what != "flags":
+                self.post_message(StateSaved(outcome))
+        elif isinstance(outcome, Failed):
+            self.post_message(StateFailed(outcome))
+        elif isinstance(outcome, Recovered):
+            self.post_message(StateRecovered(outcome))
+        elif isinstance(outcome, ChangedElsewhere):
+            self.post_message(StateChangedElsewhere())
+
+    @on(StateSaved)
+    def _state_saved(self, message: StateSaved) -> None:
+        library = self.library
+        job, result = message.outcome.job, message.outcome.result
+        if job.what in ("undo", "redo"):
+            change, said = result
+            if change is None:
+                self.status_line.show_action(f"{said}.")
+            self._apply(change)
+        elif job.keep and isinstance(result, Change) and set(result.keys) != set(job.keys):
+            # The file did not hold what the screen showed (another newsdesk
+            # wrote meanwhile): read it again.
+            self._flags_stale = True
+        if library.unsaved.discard(job.id):
+            self._refresh_marks()
+            if not library.unsaved:
+                self.notify("Saved the decisions that were waiting.", title="Triage state")
+        writer = library.writer
+        if self._flags_stale and writer is not None and not writer.pending():
+            self._flags_stale = False
+            self._load_flags()
+
+    @on(StateFailed)
+    def _state_failed(self, message: StateFailed) -> None:
+        outcome = message.outcome
+        job = outcome.job
+        if not outcome.kept:
+            if job.what == "flags":
+                text = f"Triage state could not be read: {outcome.reason}."
+            else:
+                label = job.what.capitalize() if job.what else "The change"
+                text = f"{label} was not done: {outcome.reason}."
+            self.notify(text, severity="error", markup=False)
+            return
+        unsaved = self.library.unsaved
+        first = not unsaved
+        unsaved.add(job.id, job.keys, outcome.reason)
+        self._refresh_marks()
+        if first:
+            self.notify(
+                f"Not saved: {job.what} ({outcome.reason}). It stays on screen, marked !,"
+                " and is saved as soon as it can be.",
+                title="Triage state",
+                severity="error",
+                markup=False,
+                timeout=12,
+            )
+
+    @on(StateRecovered)
+    def _state_recovered(self, message: StateRecovered) -> None:
+        outcome = message.outcome
+        library = self.library
+        assert library.writer is not None
+        if library.flags_loaded:
+            # What the screen holds (every decision, saved or queued) goes
+            # into the new file: nothing is lost but the undo history.
+            library.writer.submit(restore_job(library.flags))
+            kept = "the decisions on screen"
+        elif outcome.salvaged is not None:
+            kept = f"the {outcome.salvaged:,} articles' state that could still be read"
+        else:
+            kept = "nothing: its state could not be read"
+        self.notify(
+            f"The triage state file was damaged ({outcome.reason}). It was kept as"
+            f" {outcome.backup}; a new one holds {kept}. Undo starts afresh.",
+            title="Triage state",
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
+
+    @on(StateChangedElsewhere)
+    def _state_changed_elsewhere(self) -> None:
+        library = self.library
+        if library.writer is not None and library.writer.pending():
+            self._flags_stale = True  # read once our own writes are in
+        elif library.flags_loaded:
+            self._load_flags()
+
+    # -- triage keys ---------------------------------------------------------------------
+
+    def action_toggle_read(self) -> None:
+        self._decide("read", None)
+
+    def action_toggle_star(self) -> None:
+        self._decide("starred", None, advance=self.config.advance_after_star)
+
+    def action_archive(self) -> None:
+        self._decide("archived", None, advance=True)
+
+    def action_undo(self) -> None:
+        self._undo_or_redo("undo")
+
+    def action_redo(self) -> None:
+        self._undo_or_redo("redo")
+
+    def _undo_or_redo(self, which: str) -> None:
+        library = self.library
+        if library.writer is None or not library.flags_loaded:
+            self.notify("Triage state is still loading…", severity="warning")
+            return
+        if library.unsaved:
+            self.notify(
+                f"Undo and redo wait until the decisions marked ! are saved"
+                f" ({library.unsaved.reason}).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if library.selected:
+            library.selected.clear()
+            self._refresh_marks()
+        library.writer.submit(library.undo_job(which))
+
+    def action_tag(self) -> None:
+        library = self.library
+        keys = library.targets(self.articles.current_row)
+        if not keys or not library.flags_loaded:
+            return
+
+        def chosen(tag: str | None) -> None:
+            if tag:
+                self._decide("tag", None, keys, tag=tag)
+
+        self.app.push_screen(TagScreen(library.tags_in_use(), len(keys)), chosen)
+
+    def action_mark_view_read(self) -> None:
+        library = self.library
+        view = self.articles.view
+        keys = library.view_keys(view)
+        unread = library.unread_count(keys)
+        if not unread:
+            self.notify("Every article in this view is already read.")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._decide("read", True, keys)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Mark {unread:,} unread article{'s' if unread != 1 else ''} in this view"
+                f" ({facet_title(self.facet)}, {len(view):,} shown) as read?"
+            ),
+            confirmed,
+        )
+
+    def action_select(self) -> None:
+        articles = self.articles
+        row_index = articles.current_row
+        if row_index is None:
+            return
+        key = self.library.rows[row_index].key
+        selected = self.library.selected
+        if key in selected:
+            selected.discard(key)
+        else:
+            selected.add(key)
+        self._anchor = articles.cursor
+        articles.action_cursor_down()
+        self._refresh_marks()
+
+    def action_select_range(self) -> None:
+        articles = self.articles
+        if self._anchor is None or self._anchor >= len(articles.view):
+            self._anchor = articles.cursor
+        low, high = sorted((self._anchor, articles.cursor))
+        self.library.selected.update(self.library.view_keys(articles.view[low : high + 1]))
+        self._anchor = articles.cursor
+        self._refresh_marks()
+
+    def action_escape(self) -> None:
+        if self.library.selected:
+            self.library.selected.clear()
+            self._refresh_marks()
+        else:
+            self.articles.focus()
+
+    def _move_to_unread(self, step: int) -> None:
+        articles = self.articles
+        position = self.library.next_unread(articles.view, articles.cursor, step)
+        if position is None:
+            self.notify("No more unread articles this way.")
+        else:
+            articles.move_to(position)
+
+    def action_next_unread(self) -> None:
+        self._move_to_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._move_to_unread(-1)
+
+    # -- status ------------------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        status = self.status_line
+        library = self.library
+        view = self.articles.view
+        text = Text()
+        if library.loading:
+            self._loading_status(text, library.progress)
+            text.append(SEPARATOR, style="dim")
+        else:
+            status.hide_progress()
+            if library.problems:
+                count = len(library.problems)
+                text.append(f"{count:,} problem{'s' if count != 1 else ''}", style="red")
+                text.append(SEPARATOR, style="dim")
+            if library.load_seconds is not None and len(library.rows) >= 1000:
+                text.append(f"read in {library.load_seconds:.1f} s", style="dim")
+                text.append(SEPARATOR, style="dim")
+        if library.unsaved:
+            n = len(library.unsaved.keys)
+            text.append(
+                f"! {n:,} not saved: {library.unsaved.reason}", style="bold white on dark_red"
+            )
+            text.append(SEPARATOR, style="dim")
+        if self._search_pending:
+            text.append("Searching…" + SEPARATOR, style="italic")
+        text.append(facet_title(self.facet), style="bold")
+        if self.facet.kind in {"query", "saved"}:
+            text.append(f" · {len(view):,} match{'es' if len(view) != 1 else ''}", style="bold")
+        if len(view) > 20_000:
+            text.append(f" · {len(view):,} articles")
+        else:
+            text.append(" · " + library.progress_of(view).describe())
+        if library.selected:
+            text.append(f" · {len(library.selected):,} selected", style="bold")
+        status.show_status(text)
+
+    def _loading_status(self, text: Text, progress: Progress | None) -> None:
+        status = self.status_line
+        if progress is None:
+            text.append("Reading…" if self.library.rows else "Opening store…")
+            return
+        elapsed = max(time.monotonic() - progress.started, 1e-6)
+        rate = progress.parsed / elapsed
+        if progress.scanning:
+            text.append(f"Reading… {progress.parsed:,} of {progress.found:,}+ files")
+            status.show_progress(progress.parsed, None)
+        else:
+            left = (progress.found - progress.parsed) / rate if rate else 0
+            text.append(
+                f"Reading… {progress.parsed:,} of {progress.found:,}"
+                f" · {rate:,.0f}/s · {left:,.0f} s left"
+            )
+            status.show_progress(progress.parsed, max(progress.found, 1))
+
+    # -- panes --------------------------------------------------------------------------------
+
+    @property
+    def tree_visible(self) -> bool:
+        if self.has_class("-narrow"):
+            return self.has_class("-tree-shown")
+        return not self.has_class("-tree-hidden")
+
+    def action_toggle_tree(self) -> None:
+        """Hide or show the tree (hidden by default on narrow terminals)."""
+        show = not self.tree_visible
+        if self.has_class("-narrow"):
+            self.set_class(show, "-tree-shown")
+        else:
+            self.set_class(not show, "-tree-hidden")
+        if show:
+            self.topic_tree.focus()
+        elif self.topic_tree.has_focus:
+            self.articles.focus()
+
+    def action_focus_list(self) -> None:
+        self.articles.focus()
+
+    def action_focus_tree(self) -> None:
+        if not self.tree_visible:
+            self.action_toggle_tree()
+        self.topic_tree.focus()
+
+    def action_focus_detail(self) -> None:
+        self.detail.focus()
+
+    def action_focus_related(self) -> None:
+        if self.detail.related:
+            self.detail.focus()
+            self.detail.enter_related()
