@@ -8,6 +8,7 @@ UI thread.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,12 +61,19 @@ def load(library: Library, shown: list | None = None) -> dict[str, list]:
     return seen
 
 
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[State]:
+    """A state file of the test's own (never the user's)."""
+    with State(tmp_path / "state.sqlite3") as opened:
+        yield opened
+
+
 def titles(library: Library, view: list[int]) -> list[str]:
     return [library.rows[i].title for i in view]
 
 
-def test_a_load_orders_counts_and_reports_problems(make_store: StoreMaker) -> None:
-    library = Library(three_days(make_store), state=State(":memory:"))
+def test_a_load_orders_counts_and_reports_problems(make_store: StoreMaker, state: State) -> None:
+    library = Library(three_days(make_store), state=state)
     seen = load(library)
     assert titles(library, library.order) == ["New", "Mid", "Old"]
     assert library.counts.total == 3
@@ -80,8 +88,10 @@ def test_a_load_orders_counts_and_reports_problems(make_store: StoreMaker) -> No
         assert library.by_key.one[row.key] == index
 
 
-def test_a_cancelled_load_says_so_and_hands_nothing_more(make_store: StoreMaker) -> None:
-    library = Library(three_days(make_store), state=State(":memory:"))
+def test_a_cancelled_load_says_so_and_hands_nothing_more(
+    make_store: StoreMaker, state: State
+) -> None:
+    library = Library(three_days(make_store), state=state)
     delivered: list[Intake] = []
     finished = library.load(
         [],
@@ -96,22 +106,22 @@ def test_a_cancelled_load_says_so_and_hands_nothing_more(make_store: StoreMaker)
 
 
 def test_a_warm_start_shows_the_newest_first_and_replaces_a_changed_file(
-    make_store: StoreMaker, tmp_path: Path
+    make_store: StoreMaker, tmp_path: Path, state: State
 ) -> None:
     root = three_days(make_store)
     index_path = tmp_path / "index.sqlite3"
     with StoreIndex(root, index_path) as index:
-        load(Library(root, index=index, state=State(":memory:")))
+        load(Library(root, index=index, state=state))
     # Changed on disk while newsdesk was closed: a file of the first screen.
     changed = root / "new.md"
     changed.write_text(article_text("New, revised", date="2026-03-04T08:00:00Z"))
     stat = changed.stat()
     os.utime(changed, (stat.st_atime, stat.st_mtime + 5))
     with StoreIndex(root, index_path) as index:
-        library = Library(root, index=index, state=State(":memory:"))
+        library = Library(root, index=index, state=state)
         shown = library.newest(2)
         assert [row.title for row in shown] == ["New", "Mid"]
-        library.add(library.take_in(shown, corpus=False))
+        library.add(library.take_in(shown))
         first = library.path_index["new.md"]
         seen = load(library, shown)
     assert library.warm
@@ -124,10 +134,10 @@ def test_a_warm_start_shows_the_newest_first_and_replaces_a_changed_file(
 
 
 def test_files_changed_while_open_keep_rows_counts_and_corpus_in_step(
-    make_store: StoreMaker,
+    make_store: StoreMaker, state: State
 ) -> None:
     root = three_days(make_store)
-    library = Library(root, state=State(":memory:"))
+    library = Library(root, state=state)
     load(library)
     mid = library.path_index["mid.md"]
     new_mid = article_text("Mid again", topics=["Health"], date="2026-03-05T08:00:00Z")
@@ -150,8 +160,10 @@ def test_files_changed_while_open_keep_rows_counts_and_corpus_in_step(
     assert titles(library, view) == ["Mid again"]
 
 
-def test_a_query_is_evaluated_on_the_rows_and_a_bad_one_raises(make_store: StoreMaker) -> None:
-    library = Library(three_days(make_store), state=State(":memory:"))
+def test_a_query_is_evaluated_on_the_rows_and_a_bad_one_raises(
+    make_store: StoreMaker, state: State
+) -> None:
+    library = Library(three_days(make_store), state=state)
     load(library)
     assert library.prepare(cancelled=lambda: False)
     view = library.evaluate(parse("topic:AI"), library.query_context())
@@ -164,8 +176,8 @@ def test_a_query_is_evaluated_on_the_rows_and_a_bad_one_raises(make_store: Store
     assert counts == {"ai": 2, "bad": 0, "none": 0}
 
 
-def test_a_cancelled_prepare_stops(make_store: StoreMaker) -> None:
-    library = Library(three_days(make_store), state=State(":memory:"))
+def test_a_cancelled_prepare_stops(make_store: StoreMaker, state: State) -> None:
+    library = Library(three_days(make_store), state=state)
     load(library)
     assert library.prepare(cancelled=lambda: True) is False
 
@@ -244,8 +256,10 @@ def test_undo_runs_on_the_writer_and_returns_the_change(session) -> None:  # typ
     assert said
 
 
-def test_unsaved_decisions_are_kept_by_job_and_said_at_close(make_store: StoreMaker) -> None:
-    library = Library(three_days(make_store), state=State(":memory:"))
+def test_unsaved_decisions_are_kept_by_job_and_said_at_close(
+    make_store: StoreMaker, state: State
+) -> None:
+    library = Library(three_days(make_store), state=state)
     unsaved = library.unsaved
     assert not unsaved
     unsaved.add(1, ("a", "b"), "the disk is full")
@@ -254,3 +268,23 @@ def test_unsaved_decisions_are_kept_by_job_and_said_at_close(make_store: StoreMa
     assert unsaved.discard(1) and unsaved.keys == {"b", "c"}
     assert not unsaved.discard(1)
     assert unsaved.discard(2) and not unsaved and unsaved.keys == frozenset()
+
+
+def test_the_corpus_made_mid_load_numbers_rows_as_the_screen_does(
+    make_store: StoreMaker, state: State
+) -> None:
+    root = make_store(
+        {f"a{i}.md": article_text(f"T{i}", date=f"2026-03-{i + 1:02d}T08:00:00Z") for i in range(6)}
+    )
+    source = Library(root, state=state)
+    load(source)
+    rows = [source.rows[i] for i in source.order]
+    library = Library(root, state=state)
+    assert library._corpus is None  # nothing needed the engine yet
+    # The screen takes some rows, a query makes the corpus, the rest follow.
+    half = len(rows) // 2
+    library.add(library.take_in(rows[:half]))
+    library.corpus  # noqa: B018
+    library.add(library.take_in(rows[half:]))
+    view = library.evaluate(parse("T1 OR T4"), library.query_context())
+    assert sorted(titles(library, view)) == ["T1", "T4"]

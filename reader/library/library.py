@@ -203,6 +203,8 @@ class Library:
         """What could not be saved when the session closed."""
         self._corpus: Corpus | None = None
         self._corpus_lock = threading.Lock()
+        self._not_in_corpus: list[Row] = []
+        """Rows taken in before the corpus was made, in the order taken."""
         self._searching = 0
         self._searches_lock = threading.Lock()
 
@@ -232,14 +234,16 @@ class Library:
     @property
     def corpus(self) -> Corpus:
         """The query corpus, made on first use (any thread): the query engine
-        takes 30 ms to import and the first screen does not need it. It is
-        made with the rows held then; `take_in` adds the rest."""
+        takes 30 ms to import, and the first screen does not need it. Made
+        from the rows taken in so far, in the order the UI numbers them;
+        `take_in` adds the rest."""
         with self._corpus_lock:
             if self._corpus is None:
                 from reader.search.query import Corpus
 
                 corpus = Corpus()
-                corpus.extend(self.rows[:])
+                corpus.extend(self._not_in_corpus)
+                self._not_in_corpus = []
                 self._corpus = corpus
             return self._corpus
 
@@ -261,10 +265,10 @@ class Library:
         rows: list[Row],
         problems: list[Problem] | None = None,
         *,
-        corpus: bool = True,
         progress: Progress | None = None,
     ) -> Intake:
-        """(loader) Order, index and count rows about to reach the screen."""
+        """(loader, or UI before the load starts) Order, index and count
+        rows about to reach the screen; the UI `add`s them in the same order."""
         counts = Counts()
         counts.add(rows)
         triage: TriageCounts | None = None
@@ -273,9 +277,12 @@ class Library:
             triage.add(rows, self.flags)
         self.ordering.add(rows)
         # The query corpus first: any query the UI starts after taking these
-        # rows sees them too. (Not yet made: it takes them when it is.)
-        if corpus:
-            self.corpus.extend(rows)
+        # rows sees them too. (Not made yet: it takes them when it is.)
+        with self._corpus_lock:
+            if self._corpus is None:
+                self._not_in_corpus.extend(rows)
+            else:
+                self._corpus.extend(rows)
         return Intake(
             rows,
             problems or [],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -50,6 +51,7 @@ from reader.ui.messages import (
     StoreNotice,
     ViewEvaluated,
 )
+from reader.ui.pages import checked_url, copy_url, open_url
 from reader.ui.panes.article_list import ArticleList
 from reader.ui.panes.detail import DetailView
 from reader.ui.panes.key_bar import KeyBar
@@ -106,6 +108,8 @@ class MainScreen(KeptScreen):
         self._read_timer: Timer | None = None
         self._first_screen = False
         """Whether the first screen of articles is on its way."""
+        self._first_screen_drawn = False
+        self._after_first_screen: Callable[[], None] | None = None
         self._deferred_load: list[Row] | None = None
         self._parsers_ready = False
         """Whether the article's parsers are imported (`_warm_up`)."""
@@ -152,7 +156,7 @@ class MainScreen(KeptScreen):
         self._load_flags()
         shown = library.newest(FIRST_BATCH)
         if shown:
-            self._take_rows(library.take_in(shown, corpus=False))
+            self._take_rows(library.take_in(shown))
             # Rows are on screen: the load waits for the first frame, which
             # would otherwise share the interpreter with it (30 ms later).
             self._deferred_load = shown
@@ -227,6 +231,17 @@ class MainScreen(KeptScreen):
             self.articles.refresh()
         self._update_status()
         timings.mark("loaded", rows=len(library.rows), problems=len(library.problems))
+        if self._first_screen and not self._first_screen_drawn:
+            # A small store loads before its first frame is out: what follows
+            # the load waits for that frame (it is not on it).
+            self._after_first_screen = self._after_load
+        else:
+            self._after_load()
+
+    def _after_load(self) -> None:
+        """Work the load makes possible: query indexes, saved searches'
+        counts, the body index, and watching the store."""
+        library = self.library
         self._prepare_corpus()
         self._schedule_saved_counts()
         if library.index is not None:
@@ -442,10 +457,14 @@ class MainScreen(KeptScreen):
             self.call_after_refresh(self._first_screen_out)
 
     def _first_screen_out(self) -> None:
+        self._first_screen_drawn = True
         timings.mark("first_screen", rows=len(self.library.rows))
         gc_pause.start_up_done()
         self._start_deferred_load()
         self._warm_up()
+        if self._after_first_screen is not None:
+            self._after_first_screen()
+            self._after_first_screen = None
 
     def _start_deferred_load(self) -> None:
         if self._deferred_load is not None:
@@ -720,25 +739,12 @@ class MainScreen(KeptScreen):
         # without its AMP fallbacks.
         return [row.web_url] if row.web_url else []
 
-    def _web_url(self, urls: list[str], doing: str) -> str | None:
-        """The first of `urls` if it may leave the app (http or https, well
-        formed); else None, and the user is told why."""
-        from reader.web.urls import refusal, web_url
-
-        if not urls:
-            self.notify(f"This article has no web address to {doing}.", severity="warning")
-            return None
-        url = web_url(urls[0])
-        if url is None:
-            self.notify(refusal(urls[0]), severity="warning", markup=False)
-        return url
-
     def _preview(self, urls: list[str]) -> None:
         # Imported on first use: fetching and extraction cost start-up time.
         from reader.ui.screens.preview import PreviewScreen
         from reader.web.urls import web_urls
 
-        if self._web_url(urls, "preview") is None:
+        if checked_url(self, urls[0] if urls else None, "preview") is None:
             return
         urls = web_urls(urls)
         screen = self.app.screen
@@ -751,27 +757,22 @@ class MainScreen(KeptScreen):
         self._preview(self.current_urls())
 
     def action_open_browser(self) -> None:
-        url = self._web_url(self.current_urls(), "open")
+        urls = self.current_urls()
+        url = checked_url(self, urls[0] if urls else None, "open")
         if url is not None:
             self._open_in_browser(url)
 
-    @work(thread=True, group="browser", exit_on_error=False)
-    def _open_in_browser(self, url: str) -> None:
+    @work(group="browser", exit_on_error=False)
+    async def _open_in_browser(self, url: str) -> None:
         from reader.web.urls import open_in_browser
 
-        opened = open_in_browser(url)  # checks the address once more
-        message = "Opened in the browser." if opened else "No browser could be started."
-        self.app.call_from_thread(
-            self.notify, message, severity="information" if opened else "error"
-        )
+        await open_url(self, url, open_in_browser)
 
     def action_copy_url(self) -> None:
-        from reader.web.urls import shown_url
-
-        url = self._web_url(self.current_urls(), "copy")
+        urls = self.current_urls()
+        url = checked_url(self, urls[0] if urls else None, "copy")
         if url is not None:
-            self.app.copy_to_clipboard(url)
-            self.notify(f"Copied {shown_url(url)}", title="URL", markup=False)
+            copy_url(self, url)
 
     # -- triage -------------------------------------------------------------------------
 
