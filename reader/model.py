@@ -9,7 +9,7 @@ these objects is plain data, never markup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 
@@ -48,12 +48,6 @@ class Row:
         share their state), otherwise its path inside the store.
         """
         return self.web_url or f"path:{self.path}"
-
-    @property
-    def published_dt(self) -> datetime | None:
-        if self.published is None:
-            return None
-        return datetime.fromtimestamp(self.published, UTC)
 
 
 @dataclass(slots=True, frozen=True)

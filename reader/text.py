@@ -79,16 +79,6 @@ def _fix_mojibake(text: str) -> str:
     return _CONTROLS.sub("", fixed)
 
 
-def fold(text: str) -> str:
-    """Lower-case and strip accents, for matching (`Café` -> `cafe`)."""
-    if text.isascii():
-        return text.lower()
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def shown_path(path: object) -> str:
     """A file name or path made fit to show or print: escape sequences and
     control characters removed, bytes that are not UTF-8 (a name Python

@@ -1,4 +1,4 @@
-from reader.text import clean, clean_line, fold
+from reader.text import clean, clean_line
 
 
 def test_escape_sequences_are_stripped_and_text_kept() -> None:
@@ -31,7 +31,3 @@ def test_clean_line_collapses_white_space() -> None:
     assert clean_line("  A\n title\t x ") == "A title x"
     assert clean_line(None) == ""
     assert clean_line(42) == "42"
-
-
-def test_fold_ignores_case_and_accents() -> None:
-    assert fold("Café ZÜRICH") == "cafe zurich"

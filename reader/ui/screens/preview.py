@@ -37,6 +37,7 @@ from textual.widgets.option_list import Option
 from reader.resources import styles_path
 from reader.text import clean
 from reader.ui.blocks import chunk_content
+from reader.ui.pages import checked_url, copy_url, open_url
 from reader.ui.panes.key_bar import KeyBar
 from reader.web.extract import Block
 from reader.web.fetch import (
@@ -47,7 +48,7 @@ from reader.web.fetch import (
     Progress,
     describe_age,
 )
-from reader.web.urls import NotWebURL, check_url, refusal, shown_url, web_url
+from reader.web.urls import check_url, refusal, shown_url
 from reader.web.urls import open_in_browser as open_web_address
 
 FIRST_CHUNK_CHARS = 3_000
@@ -436,37 +437,18 @@ class PreviewScreen(Screen[None]):
         url = self.current_url
         if not url:
             return
-        target = web_url(url)
-        if target is None:
-            self.notify(refusal(url), severity="warning", markup=False)
-            return
-        self.app.copy_to_clipboard(target)
-        self.notify(f"Copied {shown_url(target)}", markup=False)
+        target = checked_url(self, url, "copy")
+        if target is not None:
+            copy_url(self, target)
 
     def action_open_browser(self) -> None:
-        url = self.current_url
-        target = web_url(url)
-        if target is None:
-            self.notify(refusal(url), severity="warning", markup=False)
-            return
-        self._open(target)
+        target = checked_url(self, self.current_url, "open")
+        if target is not None:
+            self._open(target)
 
     @work(exit_on_error=False, group="preview-browser")
     async def _open(self, url: str) -> None:
-        try:
-            opened = await asyncio.to_thread(self.open_in_browser, url)
-        except NotWebURL as error:
-            self.notify(str(error), severity="warning", markup=False)
-            return
-        except Exception as error:
-            self.notify(
-                f"Could not open a browser: {shown_url(error)}", severity="error", markup=False
-            )
-            return
-        if opened:
-            self.notify(f"Opened {shown_url(url)} in the browser", markup=False)
-        else:
-            self.notify("No browser found (set $BROWSER).", severity="warning", markup=False)
+        await open_url(self, url, self.open_in_browser)
 
     def action_links(self) -> None:
         links = self.query_one("#preview-links", OptionList)
