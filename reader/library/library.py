@@ -319,8 +319,8 @@ class Library:
         *,
         deliver: Callable[[Intake], None],
         changed: Callable[[list[Update]], None],
-        progress: Callable[[Progress], None],
-        notice: Callable[[str], None],
+        progress: Callable[[Progress], object],
+        notice: Callable[[str], object],
         cancelled: Callable[[], bool],
     ) -> bool:
         """(loader) Read the store; whether it was read to the end.
@@ -373,15 +373,18 @@ class Library:
                 if isinstance(event, Removed):
                     items = dict.fromkeys(event.paths)
                 elif isinstance(event, Batch):
-                    for item in (*event.rows, *event.problems):
-                        if item.path in delivered:
-                            items[item.path] = item
-                        elif isinstance(item, Row):
-                            delivered.add(item.path)
-                            rows.append(item)
+                    for row in event.rows:
+                        if row.path in delivered:
+                            items[row.path] = row
                         else:
-                            delivered.add(item.path)
-                            problems.append(item)
+                            delivered.add(row.path)
+                            rows.append(row)
+                    for problem in event.problems:
+                        if problem.path in delivered:
+                            items[problem.path] = problem
+                        else:
+                            delivered.add(problem.path)
+                            problems.append(problem)
                 else:
                     latest = event
                     self.warm = self.warm or event.indexed > 0
@@ -417,7 +420,7 @@ class Library:
         since: float,
         *,
         changed: Callable[[list[Update]], None],
-        notice: Callable[[str], None],
+        notice: Callable[[str], object],
         cancelled: Callable[[], bool],
     ) -> None:
         """(loader) Poll the store until `cancelled`; hand over what changed."""
@@ -504,9 +507,9 @@ class Library:
         rows, path_index = self.rows, self.path_index
         if only is not None:
             indices = {path: path_index.get(path) for path in only}
-            live = {path for path, i in indices.items() if i is not None and rows[i].has_body}
-            bodies.remove(only - live)
-            return False, sorted(live)
+            kept = {path for path, i in indices.items() if i is not None and rows[i].has_body}
+            bodies.remove(only - kept)
+            return False, sorted(kept)
         # The paths in the order their rows came (the store's, as scanned),
         # and neither sorted nor copied with their rows: at 100,000 paths
         # each is one call that holds the interpreter, and so the screen,

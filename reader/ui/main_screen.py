@@ -15,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -88,7 +89,7 @@ class MainScreen(KeptScreen):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    BINDINGS = main_bindings()
+    BINDINGS: ClassVar[list[BindingType]] = [*main_bindings()]
 
     def __init__(self, library: Library, config: Config) -> None:
         super().__init__(id="_default")

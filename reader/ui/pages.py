@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from textual.dom import DOMNode
+from textual.widget import Widget
 
 # `reader.web.urls` is imported by each function: it brings `webbrowser` and
 # `subprocess`, which the first screen does not need.
 
 
-def checked_url(node: DOMNode, url: str | None, doing: str) -> str | None:
+def checked_url(node: Widget, url: str | None, doing: str) -> str | None:
     """`url` made safe to leave the app, or None after telling the user why
     (`doing`: "open", "copy" or "preview")."""
     from reader.web.urls import refusal, web_url
@@ -30,7 +30,7 @@ def checked_url(node: DOMNode, url: str | None, doing: str) -> str | None:
     return target
 
 
-def copy_url(node: DOMNode, url: str) -> None:
+def copy_url(node: Widget, url: str) -> None:
     """Copy a checked address to the clipboard, and say so."""
     from reader.web.urls import shown_url
 
@@ -38,7 +38,7 @@ def copy_url(node: DOMNode, url: str) -> None:
     node.notify(f"Copied {shown_url(url)}", title="URL", markup=False)
 
 
-async def open_url(node: DOMNode, url: str, opener: Callable[[str], bool]) -> None:
+async def open_url(node: Widget, url: str, opener: Callable[[str], bool]) -> None:
     """Open a checked address with `opener` (off the UI thread: a browser
     may take a while to start), and say how it went."""
     from reader.web.urls import NotWebURL, shown_url

@@ -243,7 +243,10 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         self.move_to(position)
         return True
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        # In place of Textual's own click handling (text selection on a
+        # double click): a click here moves the cursor.
+        event.prevent_default()
         position = event.y + self.scroll_offset.y
         if 0 <= position < len(self.view):
             self.focus()

@@ -430,7 +430,10 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         if node is not None and node.expandable:
             node.expand()
 
-    def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        # In place of Textual's own click handling (text selection on a
+        # double click): a click here moves the cursor.
+        event.prevent_default()
         line = event.y + self.scroll_offset.y
         node = self.get_node_at_line(line)
         if node is None:
