@@ -39,7 +39,7 @@ class KeptLinesMixin:
 
     def _fresh_lines(self, crop: Region) -> list[Strip]:
         """The lines in `crop`, drawn anew: Textual's own by default."""
-        return super().render_lines(crop)  # type: ignore[misc, no-any-return]
+        return super().render_lines(crop)  # type: ignore[misc]
 
     def refresh(self, *regions: Region, **kwargs: Any) -> Any:
         self._kept = None

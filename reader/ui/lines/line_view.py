@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.style import Style
-from textual import events
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -115,17 +114,17 @@ class CachedLinesMixin(KeptLinesMixin, SteadyBoxMixin):
         return strips
 
     def notify_style_update(self) -> None:
-        super().notify_style_update()  # type: ignore[misc]
+        super().notify_style_update()
         self._line_cache.clear()
         self._styles = None
 
-    def _on_focus(self, event: events.Focus) -> None:
+    def on_focus(self) -> None:
+        # Textual calls this first, then its own `Widget._on_focus`, which
+        # sets `has_focus` (and the :focus styles).
         self._styles = None
-        super()._on_focus(event)  # type: ignore[misc]
 
-    def _on_blur(self, event: events.Blur) -> None:
+    def on_blur(self) -> None:
         self._styles = None
-        super()._on_blur(event)  # type: ignore[misc]
 
     def _style(self, name: str) -> Style:
         """Component styles, looked up once (they walk the DOM) until the

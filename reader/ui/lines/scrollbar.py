@@ -10,12 +10,23 @@ Textual's, from whose `ScrollBarRender.render_bar` it takes its cells.
 
 from __future__ import annotations
 
+from rich.color import Color
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.reactive import Reactive
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
+
+from reader.ui.textual_private import (
+    refresh_scrollbars,
+    scroll_update,
+    start_vertical_scrollbar,
+    vertical_scrollbar_made,
+)
+
+NO_COLOR = Color.default()
+"""A bar whose style has no colour at all is drawn in the default colour."""
 
 
 class ThumbScrollBar(ScrollBar):
@@ -103,8 +114,8 @@ class ThumbScrollBar(ScrollBar):
             position=self.position,
             thickness=width,
             vertical=True,
-            back_color=style.bgcolor or style.color,
-            bar_color=style.color or style.bgcolor,
+            back_color=style.bgcolor or style.color or NO_COLOR,
+            bar_color=style.color or style.bgcolor or NO_COLOR,
         )
         strips = [Strip([segment], width) for segment in bar.segments]
         strips = strips[crop.y : crop.bottom]
@@ -117,20 +128,16 @@ class ThumbScrollBar(ScrollBar):
 class ThumbScrollBarMixin:
     """Gives a scrolling widget a `ThumbScrollBar` as its vertical bar."""
 
-    _vertical_scrollbar: ScrollBar | None
-
     @property
     def vertical_scrollbar(self) -> ScrollBar:
-        bar = self._vertical_scrollbar
+        widget = self
+        assert isinstance(widget, Widget)
+        bar = vertical_scrollbar_made(widget)
         if bar is None:
-            widget = self
-            assert isinstance(widget, Widget)
-            bar = self._vertical_scrollbar = ThumbScrollBar(
-                thickness=widget.scrollbar_size_vertical
-            )
+            bar = ThumbScrollBar(thickness=widget.scrollbar_size_vertical)
             bar.display = False
-            # As Textual's own `Widget.vertical_scrollbar` starts its bar.
-            widget.app._start_widget(widget, bar)
+            # As Textual's own `Widget.vertical_scrollbar` keeps and starts its bar.
+            start_vertical_scrollbar(widget, bar)
         return bar
 
 
@@ -154,12 +161,12 @@ class SteadyBoxMixin:
             widget.set_reactive(Widget.virtual_size, size)
             bar = widget.vertical_scrollbar
             if isinstance(bar, ThumbScrollBar) and widget.show_vertical_scrollbar:
-                widget._refresh_scrollbars()
+                refresh_scrollbars(widget)
                 height = widget.container_size.height - widget.scrollbar_size_horizontal
                 bar.resize_window(size.height, height)
                 widget.scroll_y = widget.validate_scroll_y(widget.scroll_y)
             else:
-                widget._scroll_update(size)
+                scroll_update(widget, size)
             if redraw:
                 widget.refresh()
         else:

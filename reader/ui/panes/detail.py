@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -448,9 +448,13 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
             return self.related_cursor is not None
         return True
 
-    def _on_blur(self, event: events.Blur) -> None:
-        super()._on_blur(event)
+    def on_blur(self) -> None:
         self.related_cursor = None
+        # Textual's own `Widget._on_blur`, which clears `has_focus`, runs
+        # after this handler: the lines are built once it has.
+        self.call_next(self._relayout_related)
+
+    def _relayout_related(self) -> None:
         if self.related:
             self._relayout()
 
@@ -501,10 +505,9 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
     def on_resize(self) -> None:
         self._wrap()
 
-    def _on_focus(self, event: events.Focus) -> None:
-        super()._on_focus(event)
-        if self.related:
-            self._relayout()
+    def on_focus(self) -> None:
+        # After Textual's own `Widget._on_focus`, which sets `has_focus`.
+        self.call_next(self._relayout_related)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
