@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import reader.search.query as query_module
+import reader.search.corpus as corpus_module
 from reader.model import Row
 from reader.search.query import (
     _NON_WORD,
@@ -1307,7 +1307,7 @@ def reference_order(rows: list[Row], hits: Iterable[int], keys: tuple[SortKey, .
     tz=st.sampled_from([UTC_TZ, AUCKLAND, NEW_YORK]),
     prepared=st.booleans(),
     split=st.integers(0, 14),
-    phrase_checks=st.sampled_from([0, 1, query_module.PHRASE_CHECKS]),
+    phrase_checks=st.sampled_from([0, 1, corpus_module.PHRASE_CHECKS]),
 )
 @settings(max_examples=600, deadline=None)
 def test_evaluation_agrees_with_the_rules_read_row_by_row(
@@ -1328,12 +1328,12 @@ def test_evaluation_agrees_with_the_rules_read_row_by_row(
 
 @contextlib.contextmanager
 def phrase_checks_at(value: int) -> Iterator[None]:
-    default = query_module.PHRASE_CHECKS
-    query_module.PHRASE_CHECKS = value
+    default = corpus_module.PHRASE_CHECKS
+    corpus_module.PHRASE_CHECKS = value
     try:
         yield
     finally:
-        query_module.PHRASE_CHECKS = default
+        corpus_module.PHRASE_CHECKS = default
 
 
 def _agrees(*args: Any) -> None:
@@ -1421,7 +1421,7 @@ def test_a_phrase_is_looked_for_in_its_own_row_only(
 ) -> None:
     # 0: every row's words are kept and searched in one buffer; else the
     # candidate rows are checked one by one.
-    monkeypatch.setattr(query_module, "PHRASE_CHECKS", phrase_checks)
+    monkeypatch.setattr(corpus_module, "PHRASE_CHECKS", phrase_checks)
     rows = [row("a.txt", "Alpha beta"), row("b.txt", "Beta gamma alpha"), row("c.txt", "Alpha")]
     corpus = Corpus(rows)
     assert [corpus.rows[i].path for i in parse('"alpha beta"').evaluate(corpus)] == ["a.txt"]
