@@ -46,6 +46,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 try:
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    # The pure-Python loader has the same interface as the C one.
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 YAMLError = yaml.YAMLError
@@ -127,7 +128,7 @@ def _count_as_composed(loader: Any, stock: bool = False) -> None:
     loader.ascend_resolver = ascend_too  # pragma: no cover
 
 
-class Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+class Loader(_SafeLoader):
     """The safe loader, with the resolver's per-node work cut short, held to
     the budget as it composes (see `_count_as_composed`).
 
@@ -154,21 +155,24 @@ class Loader(_SafeLoader):  # type: ignore[misc,valid-type]
                     if len(_PLAIN_TAGS) >= _PLAIN_TAGS_MAX:
                         _PLAIN_TAGS.clear()
                     _PLAIN_TAGS[value] = tag
-                return tag  # type: ignore[no-any-return]
+                return tag
             return _STR_TAG
         return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
+
+_LOADER: type[_SafeLoader] = Loader
+"""The loader class `_loader` makes: `Loader`, or the stock one below."""
 
 if _SafeLoader.yaml_path_resolvers or None in _SafeLoader.yaml_implicit_resolvers:
     # Someone added path or catch-all resolvers: the shortcuts would miss
     # them. The stock resolver does its work, and the budget still holds.
 
-    class _StockLoader(_SafeLoader):  # type: ignore[misc,valid-type]  # pragma: no cover
+    class _StockLoader(_SafeLoader):  # pragma: no cover
         def __init__(self, stream: Any) -> None:
             super().__init__(stream)
             _count_as_composed(self, stock=True)
 
-    Loader = _StockLoader  # type: ignore[misc,assignment]  # pragma: no cover
+    _LOADER = _StockLoader  # pragma: no cover
 
 
 def detect(text: str) -> bool:
@@ -238,13 +242,13 @@ def load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
         loader.dispose()
 
 
-def _loader(front: str) -> Any:
+def _loader(front: str) -> _SafeLoader:
     if len(front) > MAX_CHARS:
         raise BudgetError(f"front matter larger than {MAX_CHARS >> 20} MB")
-    return Loader(front)
+    return _LOADER(front)
 
 
-def _compose(loader: Any, front: str) -> yaml.Node | None:
+def _compose(loader: _SafeLoader, front: str) -> yaml.Node | None:
     """The document's node graph, held to the budget (see the module's notes)."""
     node: yaml.Node | None = loader.get_single_node()
     if node is not None and may_hold_anchor(front):
@@ -336,7 +340,7 @@ def measure(root: yaml.Node) -> tuple[int, int, int]:
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, SequenceNode):
-        return node.value  # type: ignore[no-any-return]
+        return node.value
     if isinstance(node, MappingNode):
         return [item for pair in node.value for item in pair]
     return []

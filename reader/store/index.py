@@ -629,7 +629,7 @@ class StoreIndex:
             conn.executemany("DELETE FROM problems WHERE path = ?", keys)
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, sql: str, values: list[tuple[object, ...]]) -> int:
+    def _insert(conn: sqlite3.Connection, sql: str, values: Sequence[tuple[object, ...]]) -> int:
         if not values:
             return 0
         try:

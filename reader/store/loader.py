@@ -49,10 +49,10 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from reader import gc_pause
 from reader.model import Problem, Row
@@ -75,6 +75,17 @@ INDEX_CHUNK = 5_000
 """Rows per batch read from the index after the first."""
 PROGRESS_INTERVAL = 0.1
 """Seconds between `Progress` events while the folder is walked."""
+
+
+class _Stat(Protocol):
+    """The stat the index holds for a file: an indexed `Row`, a
+    `FileProblem`, or `_STALE` for one that is parsed again whatever it is."""
+
+    @property
+    def mtime_ns(self) -> int: ...
+
+    @property
+    def size(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -157,7 +168,7 @@ def stream_store(
     workers: int | None = None,
     index: StoreIndex | None = None,
     shown: Sequence[Row] = (),
-) -> Iterator[Event]:
+) -> Generator[Event, None, None]:
     """Yield the events of loading `root` (see the module's docstring).
 
     `root` must be a resolved folder (see `reader.store.files.check_store`). With
@@ -187,7 +198,7 @@ class _Load:
     delivered: bool = False
     """Whether any rows reached the consumer yet (else the next files found
     are parsed here at once, for the first screen)."""
-    known: dict[str, Row | FileProblem] = field(default_factory=dict)
+    known: dict[str, _Stat] = field(default_factory=dict)
     """What the index held and has not been seen on disk yet."""
     paused: gc_pause.Hold = field(default_factory=lambda: gc_pause.Hold(False))
     damaged: bool = False
@@ -499,9 +510,7 @@ class _WalkHelper:
             return None
         return cls(process)
 
-    def result(
-        self, cancelled: Callable[[], bool], known: dict[str, Row | FileProblem]
-    ) -> _Walked | None:
+    def result(self, cancelled: Callable[[], bool], known: dict[str, _Stat]) -> _Walked | None:
         """The helper's findings, if they apply to the `known` rows."""
         while True:
             try:
@@ -534,7 +543,7 @@ class _WalkHelper:
             self.process.stdout.close()
 
 
-def _stat_total(items: Iterable[Row | FileProblem]) -> int:
+def _stat_total(items: Iterable[_Stat]) -> int:
     """A checksum of the times and sizes of indexed files."""
     return sum(item.mtime_ns + item.size for item in items) % (1 << 61)
 
@@ -579,7 +588,7 @@ class _Stale:
     size = -1
 
 
-_STALE: Row | FileProblem = _Stale()  # type: ignore[assignment]
+_STALE: _Stat = _Stale()
 
 
 def make_pool(workers: int | None) -> ProcessPoolExecutor:

@@ -38,6 +38,7 @@ from reader.text import clean
 from reader.web.urls import is_web_url  # the one gate for addresses (re-exported)
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 __all__ = [
@@ -296,8 +297,8 @@ def _guess_codec(data: bytes) -> str | None:
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
     if not value:
         return None, None
-    media_type, _, params = value.partition(";")
-    media_type = media_type.strip().lower() or None
+    media, _, params = value.partition(";")
+    media_type = media.strip().lower() or None
     charset = None
     for param in params.split(";"):
         key, _, val = param.partition("=")
@@ -907,7 +908,7 @@ def _continuation_prefix(prefix: str) -> str:
 _PARSERS = threading.local()
 
 
-def _parser() -> Any:
+def _parser() -> MarkdownIt:
     """The Markdown parser, one per thread (extraction runs in worker threads)."""
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
@@ -926,17 +927,21 @@ def _tokens(markdown: str) -> list[Token]:
     return tokens
 
 
-def _new_parser() -> Any:
+def _new_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
+
+    class _AnyLinkParser(MarkdownIt):
+        def validateLink(self, url: str) -> bool:
+            # Every link is parsed as a link, so that its syntax never shows;
+            # which ones stay clickable (http and https only) is decided in
+            # `_href`.
+            return True
 
     # Raw HTML never renders: no html blocks; inline tags are parsed only so
     # that the extractor's own <sup>, <sub> and <u> (it escapes every literal
     # "<" in page text) can go while their text stays; any other tag is text.
-    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    parser = _AnyLinkParser("commonmark", {"html": True}).enable(["table", "strikethrough"])
     parser.disable("html_block")
-    # Every link is parsed as a link, so that its syntax never shows; which
-    # ones stay clickable (http and https only) is decided in `_href`.
-    parser.validateLink = lambda _url: True
     return parser
 
 
