@@ -31,14 +31,29 @@ def row(i: int, published: float | None, topics: tuple[str, ...] = ("AI",)) -> R
 def test_incremental_ordering_equals_a_full_sort_newest_first_undated_last() -> None:
     rng = random.Random(4)
     rows = [row(i, None if i % 7 == 0 else float(rng.randrange(50))) for i in range(500)]
+    rng.shuffle(rows)
     ordering = Ordering()
     for start in range(0, 500, 37):
         ordering.add(rows[start : start + 37])
     expected = sorted(
         range(500),
-        key=lambda i: (rows[i].published is None, -(rows[i].published or 0), i),
+        key=lambda i: (rows[i].published is None, -(rows[i].published or 0), rows[i].path),
     )
     assert ordering.order == expected
+
+
+def test_the_default_order_is_the_query_engines_order() -> None:
+    from reader.search.query import Context, Corpus, parse
+
+    rng = random.Random(7)
+    rows = [row(i, None if i % 5 == 0 else float(rng.randrange(20))) for i in range(300)]
+    rng.shuffle(rows)
+    ordering = Ordering()
+    corpus = Corpus()
+    for start in range(0, 300, 41):
+        ordering.add(rows[start : start + 41])
+        corpus.extend(rows[start : start + 41])
+    assert ordering.order == parse("topic:AI").evaluate(corpus, Context())
 
 
 @pytest.mark.parametrize("arrival", ["newest first", "oldest first"])
@@ -48,7 +63,7 @@ def test_rows_arriving_in_date_order_merge_like_a_full_sort(arrival: str) -> Non
     ordering = Ordering()
     for start in range(0, 600, 80):
         ordering.add(rows[start : start + 80])
-    assert ordering.order == sorted(range(600), key=lambda i: (-dates[i], i))
+    assert ordering.order == sorted(range(600), key=lambda i: (-dates[i], rows[i].path))
 
 
 def test_counts_by_facet() -> None:

@@ -7,16 +7,15 @@ batch is sorted and merged in (see `_merge`), never sorted again whole.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reader.model import Row
 
 NO_DATE = float("-inf")
 
 
-def _merge(old: list[int], new: list[int], dates: list[float]) -> list[int]:
-    """Merge `new` into `old`, both newest first; a row goes after the rows
-    of `old` with the same date (they came first).
+def _merge(old: list[int], new: list[int], key: Callable[[int], tuple[float, str]]) -> list[int]:
+    """Merge `new` into `old`, both in the order of `key`.
 
     Each new row's place is found by bisection, and `old` is copied in
     slices between them. (Sorting the two runs together is one call into C
@@ -28,12 +27,8 @@ def _merge(old: list[int], new: list[int], dates: list[float]) -> list[int]:
         return new
     merged: list[int] = []
     lo, end = 0, len(old)
-
-    def later(index: int) -> float:
-        return -dates[index]
-
     for index in new:
-        at = bisect_right(old, -dates[index], lo, end, key=later)
+        at = bisect_right(old, key(index), lo, end, key=key)
         merged += old[lo:at]
         merged.append(index)
         lo = at
@@ -44,21 +39,29 @@ def _merge(old: list[int], new: list[int], dates: list[float]) -> list[int]:
 class Ordering:
     """All row indices, newest first, kept up to date as rows are added.
 
-    Articles without a date come last; equal dates keep file order.
+    Equal dates are ordered by path, and articles without a date come last,
+    by path: the order the query engine gives the same rows (its default
+    order, `reader.search.corpus`), so that a view looks the same whether
+    a query made it or not.
     """
 
     def __init__(self) -> None:
         self.dates: list[float] = []
+        self.paths: list[str] = []
         self.order: list[int] = []
+
+    def _key(self, index: int) -> tuple[float, str]:
+        return (-self.dates[index], self.paths[index])
 
     def add(self, rows: Sequence[Row]) -> None:
         dates = self.dates
         start = len(dates)
         dates.extend(NO_DATE if row.published is None else row.published for row in rows)
+        self.paths.extend(row.path for row in rows)
         new = list(range(start, len(dates)))
-        new.sort(key=dates.__getitem__, reverse=True)
+        new.sort(key=self._key)
         # A new list each time: a view handed to the UI is never mutated.
-        self.order = _merge(self.order, new, dates)
+        self.order = _merge(self.order, new, self._key)
 
     def drop(self, indices: set[int]) -> None:
         """Leave rows out of the order (they were replaced or removed)."""
