@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 
 from reader.model import Row  # noqa: E402
 from reader.search.fulltext import FullText  # noqa: E402
-from reader.search.query import Context, Corpus, Flags, QueryError, parse  # noqa: E402
+from reader.search.query import Context, Corpus, QueryError, QueryFlags, parse  # noqa: E402
 
 OUT = HERE / "out"
 NOW = 1793491200.0  # the generator's newest article: 2026-11-01T00:00:00Z
@@ -167,7 +167,7 @@ def load(count: int, seed: int, with_bodies: bool) -> tuple[list[Row], FullText 
     return rows, FullText(db_file)
 
 
-def make_flags(rows: Sequence[Row], seed: int) -> Flags:
+def make_flags(rows: Sequence[Row], seed: int) -> QueryFlags:
     rnd = random.Random(seed)
     keys = [r.key for r in rows]
     read = {k for k in keys if rnd.random() < 0.6}
@@ -175,7 +175,7 @@ def make_flags(rows: Sequence[Row], seed: int) -> Flags:
     for k in keys:
         if rnd.random() < 0.02:
             tags[k] = set(rnd.sample(["later", "work", "follow-up", "Zürich"], rnd.randint(1, 2)))
-    return Flags(
+    return QueryFlags(
         read=read,
         starred={k for k in keys if rnd.random() < 0.03},
         archived={k for k in keys if rnd.random() < 0.3},

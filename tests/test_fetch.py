@@ -18,10 +18,10 @@ from reader.web.fetch import (
     FailureKind,
     Fetcher,
     FetchError,
+    FetchProgress,
     Limits,
     Page,
     PageCache,
-    Progress,
     classify_error,
     describe_age,
 )
@@ -55,7 +55,7 @@ async def test_news_page_preview_has_main_text_without_boilerplate(
     server: LocalServer, fetcher: Fetcher
 ) -> None:
     url = server.page("/news", news_page())
-    stages: list[Progress] = []
+    stages: list[FetchProgress] = []
 
     page = await fetcher.preview([url], progress=stages.append)
 
@@ -217,7 +217,7 @@ async def test_slow_drip_reports_progress_while_it_lasts(
     server: LocalServer, tmp_path: Path
 ) -> None:
     url = server.drip("/drip", interval=0.05)
-    seen: list[Progress] = []
+    seen: list[FetchProgress] = []
     async with Fetcher(tmp_path, limits=Limits(deadline=0.8), trust_env=False) as fetcher:
         with pytest.raises(FetchError):
             await fetcher.fetch(url, progress=seen.append)

@@ -31,13 +31,13 @@ from reader.search.query import (
     DateField,
     Everything,
     FlagField,
-    Flags,
     Node,
     Not,
     NumberField,
     Or,
     Query,
     QueryError,
+    QueryFlags,
     SortKey,
     TextField,
     Words,
@@ -182,13 +182,13 @@ def corpus() -> Corpus:
 def paths(
     text: str,
     corpus: Corpus,
-    flags: Flags | None = None,
+    flags: QueryFlags | None = None,
     *,
     tz: ZoneInfo | None = UTC_TZ,
     now: float = NOW,
     body: Callable[[str, bool], Collection[str]] | None = None,
 ) -> list[str]:
-    ctx = Context(flags or Flags(), now, tz, body)
+    ctx = Context(flags or QueryFlags(), now, tz, body)
     return [corpus.rows[i].path for i in parse(text).evaluate(corpus, ctx)]
 
 
@@ -350,7 +350,7 @@ def test_field_names_ignore_case(corpus: Corpus) -> None:
     assert found("Topic:AI", corpus) == found("topic:AI", corpus)
 
 
-FLAGS = Flags(
+FLAGS = QueryFlags(
     read={"https://www.scoop.co.nz/stories/WO2007/S00052/ban.htm", "path:d.txt"},
     starred={"https://theverge.com/2019/new-york-cycle"},
     archived={"https://www.nytimes.com/2020/07/09/cafe.html"},
@@ -395,20 +395,20 @@ def test_without_flags_everything_is_unread(corpus: Corpus) -> None:
 def test_flag_changes_in_place_are_seen_by_the_next_query() -> None:
     c = Corpus(ROWS)
     read: set[str] = set()
-    flags = Flags(read=read)
+    flags = QueryFlags(read=read)
     assert len(found("is:unread", c, flags=flags)) == 5
     read.add("path:d.txt")
     assert found("is:read", c, flags=flags) == {"d.txt"}
     read.discard("path:d.txt")
     read.update(r.key for r in ROWS[:3])
     assert found("is:read", c, flags=flags) == {"a.txt", "b.txt", "c.txt"}
-    assert found("is:unread", c, flags=Flags(read=frozenset())) == found("", c)
+    assert found("is:unread", c, flags=QueryFlags(read=frozenset())) == found("", c)
 
 
 def test_rows_sharing_a_url_share_their_state() -> None:
     url = "https://example.com/same"
     c = Corpus([row("x.txt", "One", url=url), row("y.txt", "Two", url=url), row("z.txt", "Z")])
-    assert found("is:starred", c, flags=Flags(starred={url})) == {"x.txt", "y.txt"}
+    assert found("is:starred", c, flags=QueryFlags(starred={url})) == {"x.txt", "y.txt"}
 
 
 @pytest.mark.parametrize(
@@ -1152,14 +1152,14 @@ SORTS = st.lists(
 
 
 @st.composite
-def flags_strategy(draw: st.DrawFn, rows: list[Row]) -> Flags:
+def flags_strategy(draw: st.DrawFn, rows: list[Row]) -> QueryFlags:
     keys = [r.key for r in rows] + ["path:gone.txt"]
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
 
     def some() -> set[str]:
         return {k for k in keys if rnd.random() < 0.4}
 
-    return Flags(
+    return QueryFlags(
         read=some(),
         starred=some(),
         archived=frozenset(some()),
@@ -1196,7 +1196,7 @@ def _glob(pattern: str) -> Callable[[str], bool]:
     return lambda s: rx.fullmatch(s) is not None
 
 
-def _text_field_matches(node: TextField, r: Row, flags: Flags) -> bool:
+def _text_field_matches(node: TextField, r: Row, flags: QueryFlags) -> bool:
     value = _fold_value(node.value)
 
     def match(candidate: str) -> bool:

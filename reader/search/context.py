@@ -4,12 +4,12 @@ time zone and the search of bodies.
 A `Corpus` holds what every query shares and changes only with the rows; a
 `Context` holds what may change from one query to the next under the same
 rows: which articles are read, starred, archived, selected or tagged
-(`Flags`), the time `age:`, `today` and `yesterday` are measured from, the
+(`QueryFlags`), the time `age:`, `today` and `yesterday` are measured from, the
 time zone whose days dates are, and the hook that searches article bodies
 (`BodySearch`; `reader.search.fulltext.FullText` is one).  So one corpus,
 built once in a worker, serves every query while the user triages.
 
-`Flags` is plain collections of `Row.key`s, so the engine imports nothing
+`QueryFlags` is plain collections of `Row.key`s, so the engine imports nothing
 from the triage code: the app and the CLI build one from their triage state
 (`reader.triage.counts.FlagSets.query_flags`).
 """
@@ -40,7 +40,7 @@ class BodySearch(Protocol):
 
 
 @dataclass(slots=True)
-class Flags:
+class QueryFlags:
     """The user's triage state, keyed by `Row.key`."""
 
     read: Collection[str] = frozenset()
@@ -55,7 +55,7 @@ class Flags:
 class Context:
     """What a query needs besides the rows."""
 
-    flags: Flags = field(default_factory=Flags)
+    flags: QueryFlags = field(default_factory=QueryFlags)
     now: float | None = None
     """POSIX time for `age:`, `today` and `yesterday`; None: the clock."""
     tz: tzinfo | None = None

@@ -92,7 +92,7 @@ Use
     corpus = Corpus(rows)          # in a worker; corpus.prepare() builds it all
     corpus.extend(more_rows)       # as the store loads
     q = parse("topic:AI is:unread sort:-quality")       # QueryError
-    ctx = Context(Flags(read=..., starred=..., tags=...), body_search=fulltext)
+    ctx = Context(QueryFlags(read=..., starred=..., tags=...), body_search=fulltext)
     ids = q.evaluate(corpus, ctx)  # indices into corpus.rows, in order
     n = q.count(corpus, ctx)       # for live counts: no ordering
     q.to_string()                  # canonical text; parses back to q
@@ -109,7 +109,7 @@ re-exported from the modules that hold it:
 - `reader.search.tree`: the syntax tree, the field names, `QueryError`.
 - `reader.search.syntax`: reading text into a tree and writing it back;
   the builders of query text (`quote`, `topic_query`, `flag_query`...).
-- `reader.search.context`: `Context`, `Flags`, `BodySearch`.
+- `reader.search.context`: `Context`, `QueryFlags`, `BodySearch`.
 - `reader.search.corpus`: `Corpus`, the rows with their indexes and orders.
 - `reader.search.sorting`: `gentle_sorted`, sorting that lets the screen in.
 - `reader.search.evaluate`: a tree into the set of rows it matches.
@@ -124,7 +124,7 @@ from datetime import tzinfo
 from reader.model import Row
 from reader.search.context import BodySearch as BodySearch
 from reader.search.context import Context as Context
-from reader.search.context import Flags as Flags
+from reader.search.context import QueryFlags as QueryFlags
 from reader.search.corpus import PACED_PART as PACED_PART
 from reader.search.corpus import PAUSE_EVERY as PAUSE_EVERY
 from reader.search.corpus import PHRASE_CHECKS as PHRASE_CHECKS
@@ -175,9 +175,9 @@ __all__ = [
     "BodySearch",
     "Context",
     "Corpus",
-    "Flags",
     "Query",
     "QueryError",
+    "QueryFlags",
     "SortKey",
     "category_query",
     "field_query",
@@ -271,7 +271,7 @@ def parse(text: str) -> Query:
 def filter_rows(
     rows: Iterable[Row],
     query: str,
-    flags: Flags | None = None,
+    flags: QueryFlags | None = None,
     *,
     now: float | None = None,
     tz: tzinfo | None = None,
@@ -281,5 +281,5 @@ def filter_rows(
     print.  Raises `QueryError`."""
     q = parse(query)
     corpus = Corpus(rows)
-    ctx = Context(flags or Flags(), now, tz, body_search)
+    ctx = Context(flags or QueryFlags(), now, tz, body_search)
     return [corpus.rows[i] for i in q.evaluate(corpus, ctx)]

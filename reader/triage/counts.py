@@ -18,7 +18,7 @@ from reader.model import Row
 from reader.triage.state import NO_FLAGS, Change, Flags
 
 if TYPE_CHECKING:
-    from reader.search.query import Flags as QueryFlags
+    from reader.search.query import QueryFlags
 
 
 @dataclass(slots=True)
@@ -152,7 +152,7 @@ class FlagSets:
 
     def query_flags(self, selected: Collection[str] = frozenset()) -> QueryFlags:
         """The sets as the query language takes them, with the selection."""
-        from reader.search.query import Flags as QueryFlags
+        from reader.search.query import QueryFlags
 
         return QueryFlags(
             read=self.read,

@@ -76,12 +76,12 @@ if TYPE_CHECKING:
 __all__ = [
     "FailureKind",
     "FetchError",
+    "FetchProgress",
     "Fetched",
     "Fetcher",
     "Limits",
     "Page",
     "PageCache",
-    "Progress",
     "default_cache_dir",
     "describe_age",
     "describe_size",
@@ -124,7 +124,7 @@ Stage = Literal["connecting", "receiving", "extracting"]
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class FetchProgress:
     """Where a fetch stands, for the UI's status line."""
 
     stage: Stage
@@ -146,7 +146,7 @@ class Progress:
         return "Extracting the text…"
 
 
-ProgressCallback = Callable[[Progress], None]
+ProgressCallback = Callable[[FetchProgress], None]
 
 
 class FailureKind(StrEnum):
@@ -1010,7 +1010,7 @@ class Fetcher:
         for _hop in range(limits.max_redirects + 1):
             seen.add(hop_url)
             if progress is not None:
-                progress(Progress("connecting", hop_url))
+                progress(FetchProgress("connecting", hop_url))
             headers = dict(self._request_headers)
             if conditional is not None and conditional[0] == hop_url:
                 headers.update(conditional[1])
@@ -1135,7 +1135,7 @@ class Fetcher:
                 now = time.monotonic()
                 if progress is not None and now - last_report >= 0.1:
                     last_report = now
-                    progress(Progress("receiving", url, received, total))
+                    progress(FetchProgress("receiving", url, received, total))
             if inflater is not None:
                 out += inflater.flush(cap - len(out) + 1)
                 if len(out) > cap:
@@ -1143,7 +1143,7 @@ class Fetcher:
         except zlib.error:
             raise FetchError(FailureKind.NETWORK, url, "the compressed answer is damaged") from None
         if progress is not None:
-            progress(Progress("receiving", url, received, total))
+            progress(FetchProgress("receiving", url, received, total))
         return bytes(out)
 
     # -- the preview pipeline ---------------------------------------------
@@ -1241,7 +1241,7 @@ class Fetcher:
         extracted = memo.get(key) if fetched.body_id else None
         if extracted is None:
             if progress is not None:
-                progress(Progress("extracting", url, len(fetched.body)))
+                progress(FetchProgress("extracting", url, len(fetched.body)))
             extracted = await asyncio.to_thread(
                 extract, fetched.body, fetched.final_url, fetched.content_type or None
             )

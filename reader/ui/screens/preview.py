@@ -43,9 +43,9 @@ from reader.web.extract import Block
 from reader.web.fetch import (
     Fetcher,
     FetchError,
+    FetchProgress,
     Limits,
     Page,
-    Progress,
     describe_age,
 )
 from reader.web.urls import check_url, refusal, shown_url
@@ -246,7 +246,7 @@ class PreviewScreen(Screen[None]):
             return
         self._show_page(page, scroll_y=0.0)
 
-    def _on_progress(self, progress: Progress) -> None:
+    def _on_progress(self, progress: FetchProgress) -> None:
         if not self._loading:
             return
         shown = self._shown
