@@ -187,6 +187,8 @@ class Library:
         """Full-text index of article bodies, once it can be searched."""
         self.pacer = Pacer()
         """Background work waits on it while keys come in."""
+        self.clock: Callable[[], float] = time.time
+        """The time queries measure `age:` and `today` from."""
         self.loading = True
         self.progress: Progress | None = None
         self.load_seconds: float | None = None
@@ -563,7 +565,7 @@ class Library:
         from reader.search.query import Context
 
         flags = self.flag_sets.query_flags(frozenset(self.selected))
-        return Context(flags=flags, body_search=self.bodies)
+        return Context(flags=flags, now=self.clock(), body_search=self.bodies)
 
     def evaluate(self, query: Query, context: Context) -> list[int]:
         """(worker) The view of `query`: indices of live rows, in order.
