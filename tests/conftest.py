@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import stat
 import sys
@@ -10,9 +12,16 @@ import time
 import webbrowser
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+from textual._context import active_message_pump
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from reader.ui.messages import ArticleRead
+
+M = TypeVar("M", bound=Message)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_SAMPLE = REPO.parent / "shared" / "sample-store"
@@ -135,35 +144,144 @@ def held_in(root: Path) -> dict[str, Any]:
     return {item.path: item for item in (*result.rows, *result.problems)}
 
 
+class Messages:
+    """A record of the messages an app handles, for `run_test(message_hook=...)`.
+
+    Textual calls the hook as a message is dispatched, just before its
+    handler runs; the recorder then asks that message pump to call it back
+    once the handler has returned (`call_next`: the pump is Textual's
+    private `active_message_pump`, the one way to it from the hook), and
+    keeps the message in `handled`. A message that bubbles on to the app is
+    recorded once, when the first pump (the screen that posted it) has
+    handled it. By default it follows the messages of `reader.ui.messages`
+    (what the background work reports); pass message types to follow those
+    instead.
+    """
+
+    def __init__(self, *kinds: type[Message]) -> None:
+        from reader.ui import messages
+
+        self.kinds: tuple[type[Message], ...] = kinds or tuple(
+            getattr(messages, name) for name in messages.__all__
+        )
+        self.handled: list[Message] = []
+        """The messages followed, in the order their handlers returned."""
+        self._seen: set[int] = set()
+        self._arrived: asyncio.Event | None = None
+
+    def __call__(self, message: Message) -> None:
+        if not isinstance(message, self.kinds) or id(message) in self._seen:
+            return
+        self._seen.add(id(message))  # `handled` keeps it alive: the id stays its own
+        active_message_pump.get().call_next(self._handled, message)
+
+    def _handled(self, message: Message) -> None:
+        self.handled.append(message)
+        if self._arrived is not None:
+            self._arrived.set()
+
+    def mark(self) -> int:
+        """A mark for `wait_message(after=...)`: what is handled from now on."""
+        return len(self.handled)
+
+    def of(self, kind: type[M], after: int = 0) -> list[M]:
+        """The messages of `kind` handled since `after`, in order."""
+        return [message for message in self.handled[after:] if isinstance(message, kind)]
+
+    def mark_after(self, *kinds: type[Message]) -> int:
+        """A mark just after the last message of any of `kinds` handled so far."""
+        marks = [
+            max((i + 1 for i, m in enumerate(self.handled) if isinstance(m, kind)), default=0)
+            for kind in kinds
+        ]
+        return max(marks, default=0)
+
+    async def _next(self, seconds: float) -> None:
+        """Wait (letting the app run) until another message is handled, at most `seconds`."""
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
+        self._arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._arrived.wait(), seconds)
+
+
+async def wait_message(
+    pilot: object,
+    recorder: Messages,
+    kind: type[M],
+    after: int = 0,
+    timeout: float = 10.0,
+    where: Callable[[M], object] | None = None,
+) -> M:
+    """Let the app run until it has handled a message of `kind` (one for
+    which `where` holds, if given) since the mark `after`; return it. What
+    its handler set going (a refresh, a notification) is done too."""
+    app = pilot.app  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in recorder.of(kind, after):
+            if where is None or where(message):
+                await pilot.pause()  # type: ignore[attr-defined]
+                return message
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no {kind.__name__} was handled in {timeout} s")
+        if not app.is_running:
+            raise AssertionError(f"the app stopped before a {kind.__name__} was handled")
+        # Woken by the next message handled; the bound only notices an app
+        # that stopped.
+        await recorder._next(min(left, 0.25))
+
+
+async def wait_article(
+    pilot: object, recorder: Messages, after: int = 0, timeout: float = 10.0
+) -> ArticleRead:
+    """Let the app run until the article under the list's cursor has been
+    read for the detail pane (since the mark `after`), and shown."""
+    from reader.ui.messages import ArticleRead
+
+    app = pilot.app  # type: ignore[attr-defined]
+
+    def under_cursor(message: ArticleRead) -> bool:
+        row = app.main_screen.articles.current_row
+        return row is not None and app.library.rows[row].path == message.path
+
+    return await wait_message(pilot, recorder, ArticleRead, after, timeout, under_cursor)
+
+
 async def wait_loaded(pilot: object, timeout: float = 30.0) -> None:
-    """Wait until the app has been idle for a moment: no worker running and
-    every message they posted handled."""
+    """Wait until the store is loaded and the app is idle: the load over
+    (`LoadFinished` handled), no worker running and every message they
+    posted handled, for a few turns of the app in a row."""
     from textual.worker import WorkerState
 
     app = pilot.app  # type: ignore[attr-defined]
+    library = getattr(app, "library", None)
+    deadline = time.monotonic() + timeout
     quiet = 0
-    for _ in range(int(timeout / 0.03)):
-        await pilot.pause(0.03)  # type: ignore[attr-defined]
+    while quiet < 3:
+        if time.monotonic() > deadline:
+            raise AssertionError("the app never became idle")
+        # Without a delay: returns once the screen has handled what was
+        # queued and the process is idle (at least one 20 ms turn).
+        await pilot.pause()  # type: ignore[attr-defined]
         busy = any(
             worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
             and worker.group not in {"prepare", "saved", "watch"}
             for worker in app.workers
         )
-        busy = busy or getattr(app, "loading", False)
+        busy = busy or (library is not None and library.loading)
         quiet = 0 if busy else quiet + 1
-        if quiet >= 3:
-            return
-    raise AssertionError("the app never became idle")
 
 
 async def wait_for(pilot: object, ready: Callable[[], object], timeout: float = 10.0) -> None:
     """Let the app run until `ready()` holds (work done by its threads comes
     back as messages); fail when it never does."""
-    for _ in range(int(timeout / 0.01)):
-        if ready():
-            return
-        await pilot.pause(0.01)  # type: ignore[attr-defined]
-    raise AssertionError(f"never ready: {ready}")
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never ready: {ready}")
+        await pilot.pause()  # type: ignore[attr-defined]
 
 
 async def wait_saved(pilot: object, timeout: float = 10.0) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from reader.library.facets import Facet
 from reader.ui.app import NewsdeskApp
+from reader.ui.messages import ArticleRead, FlagsLoaded, LoadFinished
 from reader.ui.panes.article_list import ArticleList
 from reader.ui.panes.detail import DetailView
 from reader.ui.panes.list_header import ListHeader, header_text
@@ -17,12 +18,15 @@ from reader.ui.panes.topic_tree import TopicTree
 from reader.ui.screens.help import HelpScreen
 from tests.conftest import (
     SHARED_SAMPLE,
+    Messages,
     StoreMaker,
     article_text,
     needs_shared,
     screen_text,
+    wait_article,
     wait_for,
     wait_loaded,
+    wait_message,
 )
 
 
@@ -59,7 +63,8 @@ async def test_list_is_newest_first_and_detail_follows_the_cursor(
     make_store: StoreMaker,
 ) -> None:
     app = NewsdeskApp(three_topic_store(make_store))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
         assert titles(app) == [
             "Heat records fall again",
@@ -69,16 +74,48 @@ async def test_list_is_newest_first_and_detail_follows_the_cursor(
         ]
         detail = app.query_one(DetailView)
         assert detail.article is not None and detail.article.title == "Heat records fall again"
+        mark = messages.mark()
         await pilot.press("j", "j")
-        await pilot.pause(0.2)
+        await wait_article(pilot, messages, after=mark)
         assert detail.article.title == "Comet seen over the harbour"
         assert "Comet seen over the harbour" in screen_text(app)
+        mark = messages.mark()
         await pilot.press("G")
-        await pilot.pause(0.2)
+        await wait_article(pilot, messages, after=mark)
         assert detail.article.title == "Robots learn to fold laundry"
+        mark = messages.mark()
         await pilot.press("g")
-        await pilot.pause(0.2)
+        await wait_article(pilot, messages, after=mark)
         assert detail.article.title == "Heat records fall again"
+
+
+async def test_the_app_reports_its_work_as_messages(make_store: StoreMaker) -> None:
+    from reader.model import Article
+
+    app = NewsdeskApp(three_topic_store(make_store))
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
+        # Each is recorded once its handler has run.
+        await wait_message(pilot, messages, FlagsLoaded)
+        assert app.library.flags_loaded
+        await wait_message(pilot, messages, LoadFinished)
+        assert not app.library.loading and len(app.library.rows) == 4
+        await wait_loaded(pilot)
+        assert len(messages.of(LoadFinished)) == len(messages.of(FlagsLoaded)) == 1
+        # The first article is read for the detail pane: the top row's.
+        first = messages.of(ArticleRead)[-1]
+        assert first.path == "004_d.txt"
+        # A move reads the article under the cursor, and only that one.
+        mark = messages.mark()
+        await pilot.press("j")
+        read = await wait_message(pilot, messages, ArticleRead, after=mark)
+        current = app.main_screen.articles.current_row
+        assert current is not None
+        assert read.path == app.library.rows[current].path == "003_c.txt"
+        assert isinstance(read.article, Article)
+        assert read.article.title == "Satellites map the glaciers"
+        assert app.main_screen.detail.article is read.article
+        assert [m.path for m in messages.of(ArticleRead, mark)] == ["003_c.txt"]
 
 
 async def test_timing_marks_time_a_move_and_the_article_it_shows(
@@ -88,16 +125,25 @@ async def test_timing_marks_time_a_move_and_the_article_it_shows(
 
     marks = tmp_path / "marks.jsonl"
     monkeypatch.setattr(timings, "_PATH", str(marks))
+
+    def events_from(start: int) -> list[dict[str, object]]:
+        with marks.open() as handle:
+            handle.seek(start)
+            return [json.loads(line) for line in handle]
+
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        await pilot.pause(0.3)
+        # The marks of the start (the query indexes built, the first article
+        # drawn) are written before the count starts.
+        await wait_for(
+            pilot, lambda: {"prepared", "detail"} <= {e["event"] for e in events_from(0)}
+        )
         start = marks.stat().st_size
         await pilot.press("j")
-        await pilot.pause(0.3)
-        with marks.open() as handle:
-            handle.seek(start)
-            events = [json.loads(line) for line in handle]
+        # The article's mark is written once the frame that shows it is out.
+        await wait_for(pilot, lambda: "detail" in [e["event"] for e in events_from(start)])
+        events = events_from(start)
     assert [event["event"] for event in events] == ["key", "detail"]
     assert events[0]["t"] <= events[1]["t"]
     assert all(event["ms"] >= 0 for event in events)
@@ -105,9 +151,10 @@ async def test_timing_marks_time_a_move_and_the_article_it_shows(
 
 async def test_the_first_article_waits_while_keys_come_in(make_store: StoreMaker) -> None:
     app = NewsdeskApp(three_topic_store(make_store))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
-        await pilot.pause(0.3)
+        await wait_article(pilot, messages)  # the first article is shown: none is on its way
         detail = app.query_one(DetailView)
         # The parsers come in just as the user presses a key: the article
         # waits until the keys rest.
@@ -120,7 +167,7 @@ async def test_the_first_article_waits_while_keys_come_in(make_store: StoreMaker
         assert detail.article is not None and detail.article.title == "Heat records fall again"
         # No key lately: the article is read at once (off the UI thread).
         detail.show_message("Waiting")
-        await pilot.pause(0.3)  # the keys rest
+        await wait_for(pilot, lambda: not app.library.pacer.busy())  # the keys rest
         app.main_screen._detail_timer = None
         app.main_screen._parsers_loaded()
         assert app.main_screen._detail_timer is None  # not deferred
@@ -142,7 +189,8 @@ async def test_selecting_a_topic_narrows_the_list(make_store: StoreMaker) -> Non
 
 async def test_clicking_a_tree_node_and_a_row(make_store: StoreMaker) -> None:
     app = NewsdeskApp(three_topic_store(make_store))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
         tree = app.query_one(TopicTree)
         line = next(
@@ -154,8 +202,9 @@ async def test_clicking_a_tree_node_and_a_row(make_store: StoreMaker) -> None:
         await pilot.click(TopicTree, offset=(4, line))
         await wait_loaded(pilot)
         assert titles(app) == ["Heat records fall again", "Satellites map the glaciers"]
+        mark = messages.mark()
         await pilot.click(ArticleList, offset=(20, 1))
-        await pilot.pause(0.2)
+        await wait_article(pilot, messages, after=mark)
         assert app.query_one(DetailView).article.title == "Satellites map the glaciers"
 
 
@@ -204,8 +253,7 @@ async def test_problem_files_are_listed_with_their_reasons(make_store: StoreMake
             and node.data == Facet("problem", "latin.txt")
         ]
         tree.cursor_line = problem_lines[0]
-        await pilot.pause(0.2)
-        assert "not UTF-8 (byte 0xE9" in screen_text(app)
+        await wait_for(pilot, lambda: "not UTF-8 (byte 0xE9" in screen_text(app))
 
 
 async def test_keys_cycle_panes_show_help_and_quit(make_store: StoreMaker) -> None:
@@ -326,10 +374,7 @@ async def test_the_load_closes_its_stream_when_a_hand_over_fails(
 
     monkeypatch.setattr(app, "call_from_thread", refuse)
     async with app.run_test(size=(140, 40)) as pilot:
-        for _ in range(100):
-            if closed:
-                break
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: closed)
     assert closed
 
 
@@ -395,18 +440,18 @@ async def test_a_warm_start_shows_what_changed_on_disk(
 async def test_files_changed_while_the_app_runs_show_up_live(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
-    import asyncio
-
     from reader.store.index import StoreIndex
     from reader.triage.state import State
 
     root = three_topic_store(make_store)
     with StoreIndex(root, tmp_path / "index.db") as index:
         app = NewsdeskApp(root, state=State(tmp_path / "state.db"), index=index)
-        async with app.run_test(size=(140, 40)) as pilot:
+        messages = Messages()
+        async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
             await wait_loaded(pilot)
+            mark = messages.mark()
             await pilot.press("j")  # on "Satellites map the glaciers"
-            await pilot.pause(0.2)
+            await wait_article(pilot, messages, after=mark)
             (root / "005_e.txt").write_text(
                 article_text(
                     "Tidal power plan approved", topics=["Energy"], date="2026-03-05T10:00:00Z"
@@ -422,19 +467,29 @@ async def test_files_changed_while_the_app_runs_show_up_live(
                 ),
                 encoding="utf-8",
             )
-            for _ in range(60):
-                await asyncio.sleep(0.1)
-                if "Tidal power plan approved" in titles(app):
-                    break
-            await pilot.pause(0.3)
-            assert titles(app) == [
+            expected = [
                 "Tidal power plan approved",
                 "Heat records fall again",
                 "Satellites map the glaciers, again",
                 "Comet seen over the harbour",
             ]
+            articles = app.query_one(ArticleList)
+
+            def settled() -> bool:
+                # The watcher may see the three changes in more than one poll,
+                # and the cursor follows its article once the list is drawn.
+                current = articles.current_row
+                return (
+                    titles(app) == expected
+                    and current is not None
+                    and app.library.rows[current].title == "Satellites map the glaciers, again"
+                )
+
+            await wait_for(pilot, settled)
+            await pilot.pause()  # the tree's new counts are drawn
+            assert titles(app) == expected
             # The cursor stayed on the article the user was reading.
-            current = app.query_one(ArticleList).current_row
+            current = articles.current_row
             assert current is not None
             assert app.library.rows[current].title == "Satellites map the glaciers, again"
             text = screen_text(app)
@@ -459,8 +514,6 @@ async def test_the_load_goes_on_behind_the_help_screen(make_store: StoreMaker) -
 async def test_a_bad_file_fixed_while_running_leaves_the_problems(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
-    import asyncio
-
     from reader.store.index import StoreIndex
     from reader.triage.state import State
 
@@ -471,11 +524,8 @@ async def test_a_bad_file_fixed_while_running_leaves_the_problems(
             await wait_loaded(pilot)
             assert "Problems 1" in screen_text(app) and "bad.txt" in screen_text(app)
             (root / "bad.txt").write_text(article_text("Mended"), encoding="utf-8")
-            for _ in range(60):
-                await asyncio.sleep(0.1)
-                if "Mended" in titles(app):
-                    break
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: "Mended" in titles(app))
+            await pilot.pause()  # the tree's new counts are drawn
             assert sorted(titles(app)) == ["Fine", "Mended"]
             text = screen_text(app)
             assert "Problems" not in text and "bad.txt" not in text

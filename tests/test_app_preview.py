@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from reader.triage.state import State
 from reader.ui.app import NewsdeskApp
 from reader.ui.panes.detail import DetailView
 from reader.ui.screens.preview import PreviewScreen
-from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
+from tests.conftest import StoreMaker, article_text, screen_text, wait_for, wait_loaded
 from tests.http_server import LocalServer, news_page
 
 
@@ -22,13 +21,13 @@ def server() -> Iterator[LocalServer]:
         yield running
 
 
-async def wait_for_text(app: NewsdeskApp, text: str, timeout: float = 10.0) -> str:
-    for _ in range(int(timeout / 0.05)):
-        shown = screen_text(app)
-        if text in shown:
-            return shown
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{text!r} never appeared:\n{screen_text(app)}")
+async def wait_for_text(pilot, text: str, timeout: float = 10.0) -> str:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    try:
+        await wait_for(pilot, lambda: text in screen_text(app), timeout)
+    except AssertionError:
+        raise AssertionError(f"{text!r} never appeared:\n{screen_text(app)}") from None
+    return screen_text(app)
 
 
 def store_with_links(make_store: StoreMaker, server: LocalServer) -> Path:
@@ -52,7 +51,7 @@ async def test_p_previews_the_article_then_a_related_item(
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, PreviewScreen)
-        shown = await wait_for_text(app, "What happens next")
+        shown = await wait_for_text(pilot, "What happens next")
         assert "Most read" not in shown
         await pilot.press("escape")
         await pilot.pause()
@@ -61,7 +60,7 @@ async def test_p_previews_the_article_then_a_related_item(
         await pilot.press("enter", "tab")
         assert app.query_one(DetailView).related_current is not None
         await pilot.press("p")
-        await wait_for_text(app, "Ferry timetable changes")
+        await wait_for_text(pilot, "Ferry timetable changes")
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running

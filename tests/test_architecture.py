@@ -393,7 +393,7 @@ FIRST_SCREEN = textwrap.dedent(
         async with app.run_test(size=(120, 40)) as pilot:
             deadline = time.monotonic() + timeout
             while not snapshots and time.monotonic() < deadline:
-                await pilot.pause(0.02)
+                await pilot.pause()
             app.exit()
 
     state = State(work / "state.sqlite3")

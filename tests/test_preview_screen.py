@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from reader.ui.blocks import chunk_content
 from reader.ui.screens.preview import PageChunk, PreviewScreen, split_chunks
 from reader.web.fetch import Fetcher, Limits
 from reader.web.urls import NotWebURL, refusal
+from tests.conftest import wait_for
 from tests.http_server import FILLER, LocalServer, news_page
 
 LIMITS = Limits(deadline=3.0, connect_timeout=2.0)
@@ -44,16 +45,6 @@ class HostApp(App[None]):
         self.count += 1
 
 
-async def wait_until(
-    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0
-) -> None:
-    end = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
 def chunk_plain(chunk: PageChunk) -> str:
     content = chunk.content
     assert isinstance(content, Content)
@@ -74,7 +65,7 @@ async def open_preview(
 ) -> PreviewScreen:
     screen = PreviewScreen(urls, cache, limits=LIMITS)
     await app.push_screen(screen)
-    await wait_until(pilot, lambda: not screen.loading and not screen.workers)
+    await wait_for(pilot, lambda: not screen.fetching and not screen.workers)
     return screen
 
 
@@ -123,18 +114,18 @@ async def test_escape_cancels_a_slow_fetch_and_the_ui_keeps_responding(
     async with app.run_test() as pilot:
         screen = PreviewScreen([url], tmp_path, limits=Limits(deadline=10.0))
         await app.push_screen(screen)
-        await wait_until(pilot, lambda: screen.state.startswith("Received"))
+        await wait_for(pilot, lambda: screen.state.startswith("Received"))
         # Scrolling keys are handled while the fetch is running.
         await pilot.press("j", "k", "space")
-        assert screen.loading
+        assert screen.fetching
 
         started = time.monotonic()
         await pilot.press("escape")
-        await wait_until(pilot, lambda: app.screen is not screen, timeout=2.0)
+        await wait_for(pilot, lambda: app.screen is not screen, timeout=2.0)
         assert time.monotonic() - started < 2.0
         await pilot.press("n", "n")
         assert app.count == 2
-        await wait_until(pilot, lambda: not any(w.group == "preview-fetch" for w in app.workers))
+        await wait_for(pilot, lambda: not any(w.group == "preview-fetch" for w in app.workers))
 
 
 async def test_follow_a_link_and_go_back(server: LocalServer, tmp_path: Path) -> None:
@@ -147,16 +138,16 @@ async def test_follow_a_link_and_go_back(server: LocalServer, tmp_path: Path) ->
         await pilot.pause()
 
         await pilot.press("l", "down", "enter")
-        await wait_until(pilot, lambda: screen.page is not None and not screen.loading)
+        await wait_for(pilot, lambda: screen.page is not None and not screen.fetching)
         assert screen.current_url == server.url("/report.html")
         assert screen.page is not None and screen.page.title == "The council report"
 
         await pilot.press("backspace")
-        await wait_until(pilot, lambda: screen.page is not None and not screen.workers)
+        await wait_for(pilot, lambda: screen.page is not None and not screen.workers)
         assert screen.current_url == url
         assert screen.page is not None and screen.page.title == "Harbour wall repairs approved"
         assert server.hits["/news"] == 1
-        await wait_until(pilot, lambda: screen.body.scroll_y == 3)
+        await wait_for(pilot, lambda: screen.body.scroll_y == 3)
 
 
 async def test_show_replaces_the_page_and_forgets_history(
@@ -170,7 +161,7 @@ async def test_show_replaces_the_page_and_forgets_history(
         screen.follow(server.url("/report.html"))
         await pilot.pause()
         screen.show([second])
-        await wait_until(pilot, lambda: screen.page is not None and not screen.workers)
+        await wait_for(pilot, lambda: screen.page is not None and not screen.workers)
         assert screen.page is not None and screen.page.title == "Second story"
         await pilot.press("backspace")
         assert screen.current_url == second
@@ -188,8 +179,8 @@ async def test_clicking_a_link_follows_it(server: LocalServer, tmp_path: Path) -
 
         await pilot.click(offset=(column, row))
 
-        await wait_until(pilot, lambda: screen.current_url == server.url("/report.html"))
-        await wait_until(pilot, lambda: screen.page is not None)
+        await wait_for(pilot, lambda: screen.current_url == server.url("/report.html"))
+        await wait_for(pilot, lambda: screen.page is not None)
         assert screen.page is not None and screen.page.title == "The council report"
 
 
@@ -232,7 +223,7 @@ async def test_error_offers_retry_and_refetch_recovers(server: LocalServer, tmp_
 
         server.page("/later", news_page("Back up"))
         await pilot.press("r")
-        await wait_until(pilot, lambda: screen.page is not None and not screen.workers)
+        await wait_for(pilot, lambda: screen.page is not None and not screen.workers)
         assert screen.page is not None and screen.page.title == "Back up"
 
 
@@ -249,7 +240,7 @@ async def test_open_in_browser_and_copy_url(server: LocalServer, tmp_path: Path)
         screen = await open_preview(app, pilot, [url], tmp_path)
         screen.open_in_browser = fake_browser  # type: ignore[method-assign]
         await pilot.press("o", "y")
-        await wait_until(pilot, lambda: bool(opened))
+        await wait_for(pilot, lambda: bool(opened))
         assert opened == [url]
         assert app.clipboard == url
 
@@ -361,7 +352,7 @@ async def test_the_screen_opens_the_browser_through_the_safe_opener(
     async with app.run_test() as pilot:
         await open_preview(app, pilot, [page], tmp_path)
         await pilot.press("o")
-        await wait_until(pilot, lambda: browser.exists())
+        await wait_for(pilot, lambda: browser.exists())
     assert browser.read_text(encoding="utf-8").splitlines() == [page]
 
 
@@ -378,7 +369,7 @@ async def test_credentials_are_never_shown(server: LocalServer, tmp_path: Path) 
         assert "s3cret" not in screen_text(app)
 
         screen.show([f"http://alice:s3cret@127.0.0.1:{server.port}/private"])
-        await wait_until(pilot, lambda: not screen.loading and not screen.workers)
+        await wait_for(pilot, lambda: not screen.fetching and not screen.workers)
         shown = screen_text(app)
         assert "answered HTTP 401" in shown
         assert "s3cret" not in shown and "alice" not in shown

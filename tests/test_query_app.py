@@ -10,11 +10,22 @@ from reader.library.facets import Facet
 from reader.search.saved import SavedSearches
 from reader.triage.state import NO_FLAGS, State
 from reader.ui.app import NewsdeskApp
+from reader.ui.messages import BodiesReady, FlagsLoaded, LoadFinished, SavedCounted, ViewEvaluated
 from reader.ui.panes.article_list import ArticleList
 from reader.ui.panes.query_bar import QueryBar
+from reader.ui.panes.status_line import StatusLine
 from reader.ui.panes.topic_tree import TopicTree
 from reader.ui.screens.prompts import ConfirmScreen, TextPrompt
-from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded, wait_saved
+from tests.conftest import (
+    Messages,
+    StoreMaker,
+    article_text,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_message,
+    wait_saved,
+)
 
 
 def store(make_store: StoreMaker) -> Path:
@@ -83,31 +94,47 @@ async def test_typing_a_query_narrows_the_list_and_escape_restores(
 async def test_a_slow_search_says_it_is_at_work(
     make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
+    import threading
 
     from reader.search.query import Query
 
     evaluate = Query.evaluate
+    release = threading.Event()
 
     def slow(self: Query, *args: object, **kwargs: object) -> list[int]:
-        time.sleep(0.8)
+        # A search at work until the test has seen what the screen says.
+        assert release.wait(10), "the search was never released"
         return evaluate(self, *args, **kwargs)  # type: ignore[arg-type]
 
     app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
         monkeypatch.setattr(Query, "evaluate", slow)
         await pilot.press("slash")
+        mark = messages.mark()
         app.query_one(QueryBar).input.value = "cafe"
-        await pilot.pause(0.5)
-        assert "Searching…" in screen_text(app)
-        await wait_loaded(pilot)
+        await wait_for(pilot, lambda: "Searching…" in screen_text(app))
+        release.set()
+        await wait_message(pilot, messages, ViewEvaluated, after=mark)
         assert titles(app) == ["Café owners fight rent rises"]
         assert "Searching…" not in screen_text(app)
-        # A quick one says nothing.
+        # A quick one says nothing: not at any moment until its result is in.
         monkeypatch.setattr(Query, "evaluate", evaluate)
+        said: list[str] = []
+        status_line = app.query_one(StatusLine)
+        show_status = status_line.show_status
+
+        def recorded(text: object) -> None:
+            said.append(str(text))
+            show_status(text)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(status_line, "show_status", recorded)
+        mark = messages.mark()
         app.query_one(QueryBar).input.value = "topic:climate"
-        await pilot.pause(0.1)
+        await wait_message(pilot, messages, ViewEvaluated, after=mark)
+        assert titles(app) == ["Glacier melt speeds up", "Climate summit ends in deal"]
+        assert said and not any("Searching…" in text for text in said)
         assert "Searching…" not in screen_text(app)
 
 
@@ -131,7 +158,8 @@ async def test_bulk_read_acts_on_exactly_the_query_results_and_saved_searches_co
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
     app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
         await type_query(pilot, "quality:>=60 sort:-quality")
         await pilot.press("enter")
@@ -144,8 +172,9 @@ async def test_bulk_read_acts_on_exactly_the_query_results_and_saved_searches_co
         await pilot.press("S")
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
+        mark = messages.mark()
         await pilot.press(*"good ones", "enter")
-        await pilot.pause(0.6)
+        await wait_message(pilot, messages, SavedCounted, after=mark)
         await wait_loaded(pilot)
         assert "good ones 3" in screen_text(app)
         # Bulk-read the view: three articles, no more.
@@ -168,10 +197,12 @@ async def test_saved_searches_can_be_renamed_and_deleted(
 ) -> None:
     SavedSearches().save("space", "topic:Space")
     app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.db"))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
-        await pilot.pause(0.6)
-        await wait_loaded(pilot)
+        # Counted once every row and their flags are in.
+        start = messages.mark_after(LoadFinished, FlagsLoaded)
+        await wait_message(pilot, messages, SavedCounted, after=start)
         assert "space 1" in screen_text(app)
         tree = app.query_one(TopicTree)
         tree.focus()
@@ -223,12 +254,11 @@ async def test_bodies_of_a_large_store_are_indexed_by_a_helper_process(
     )
     with StoreIndex(root, tmp_path / "index.db") as index:
         app = NewsdeskApp(root, state=State(tmp_path / "s.db"), index=index)
-        async with app.run_test(size=(140, 40)) as pilot:
+        messages = Messages()
+        async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
             await wait_loaded(pilot)
-            for _ in range(100):
-                if app.library.bodies is not None:
-                    break
-                await pilot.pause(0.1)
+            await wait_message(pilot, messages, BodiesReady)
+            assert app.library.bodies is not None
             assert (tmp_path / "index.bodies.sqlite3").exists()
             await type_query(pilot, "zeppelin2")
             assert titles(app) == ["Story 2"]
@@ -249,18 +279,20 @@ async def test_a_search_does_not_wait_for_indexing_held_back_by_keys(
     # Keys "keep coming" for a minute: the query indexes' build gives way...
     app.library.pacer = Pacer(quiet=60.0, longest=60.0)
     app.library.pacer.touch()
-    async with app.run_test(size=(140, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if not app.library.loading:
-                break
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
+        await wait_message(pilot, messages, LoadFinished, timeout=15)
         assert not app.library.loading
         # ...but not once a search needs it.
+        mark = messages.mark()
         await pilot.press("slash", *"topic:space", "enter")
-        for _ in range(60):
-            await pilot.pause(0.05)
-            if "400 matches" in screen_text(app):
-                break
+        await wait_message(
+            pilot,
+            messages,
+            ViewEvaluated,
+            after=mark,
+            where=lambda message: message.facet == Facet("query", "topic:space"),
+        )
         assert "400 matches" in screen_text(app)
 
 
@@ -276,7 +308,10 @@ async def test_keys_typed_fast_after_slash_go_to_the_query_bar(
         # `s` would star, `m` mark read, `u` undo and `q` quit.
         for key in ["slash", "s", "m", "u", "q"]:
             app.post_message(events.Key(key, "/" if key == "slash" else key))
-        await pilot.pause(0.3)
+        # Every key has reached the query bar (one on the list would never
+        # let it read "smuq"); a decision made all the same is written by then.
+        await wait_for(pilot, lambda: app.query_one(QueryBar).input.value == "smuq")
+        await wait_saved(pilot)
         assert app.is_running
         assert app.query_one(QueryBar).input.value == "smuq"
         assert not any(

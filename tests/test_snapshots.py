@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.ui.app import NewsdeskApp
-from tests.conftest import SHARED_SAMPLE, article_text, needs_shared, wait_loaded
+from reader.ui.screens.help import HelpScreen
+from tests.conftest import SHARED_SAMPLE, article_text, needs_shared, wait_for, wait_loaded
 
 STORE = {
     "001_a.txt": article_text(
@@ -47,8 +48,12 @@ def _store(tmp_path: Path) -> Path:
 
 
 async def _loaded(pilot) -> None:  # type: ignore[no-untyped-def]
+    # (`snap_compare` runs the app itself: no message hook, so conditions.)
     await wait_loaded(pilot)
-    await pilot.pause(0.2)
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: app.library.flags_loaded and app.main_screen.detail.article is not None
+    )
 
 
 def test_main_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -63,10 +68,9 @@ def test_main_screen_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ig
 def test_real_article_with_related(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
         await _loaded(pilot)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await pilot.press("enter")  # reads the article again, for the detail pane
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.2)
+        await pilot.pause()  # what the read posted is handled
 
     assert snap_compare(NewsdeskApp(SHARED_SAMPLE), terminal_size=(120, 36), run_before=open_it)
 
@@ -75,6 +79,6 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-u
     async def help_(pilot) -> None:  # type: ignore[no-untyped-def]
         await _loaded(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(100, 40), run_before=help_)

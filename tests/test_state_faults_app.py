@@ -12,9 +12,19 @@ import pytest
 import reader.triage.writer
 from reader.triage.state import State
 from reader.ui.app import NewsdeskApp
+from reader.ui.messages import StateFailed, StateSaved
 from reader.ui.panes.status_line import StatusLine
 from reader.ui.screens.prompts import ConfirmScreen
-from tests.conftest import StoreMaker, article_text, screen_text, wait_for, wait_loaded, wait_saved
+from tests.conftest import (
+    Messages,
+    StoreMaker,
+    article_text,
+    screen_text,
+    wait_for,
+    wait_loaded,
+    wait_message,
+    wait_saved,
+)
 from tests.test_state_writer import damage_page, root_page
 from tests.test_triage_app import current_title, flags_of, list_line, store
 
@@ -51,19 +61,23 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
         }
     )
     app = NewsdeskApp(root, state=State(path))
-    async with app.run_test(size=(140, 40)) as pilot:
+    recorder = Messages()
+    async with app.run_test(size=(140, 40), message_hook=recorder) as pilot:
         await wait_loaded(pilot)
         await wait_saved(pilot)
         pages = app.library.state._conn.execute("PRAGMA page_count").fetchone()[0]
         # SQLite's cap on the file's size: a real SQLITE_FULL on the next page.
         run_on_writer(app, f"PRAGMA max_page_count = {pages}")
         title = current_title(app)
+        mark = recorder.mark()
         await pilot.press("A")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert flags_of(app, title).read  # shown at once
-        await wait_for(pilot, lambda: bool(app.library.unsaved))
+        # (Its handler notifies: the notice is in once the message is handled.)
+        await wait_message(pilot, recorder, StateFailed, mark)
+        assert app.library.unsaved
         assert "12 not saved: the disk is full" in status(app)
         assert "Not saved: Marked 12 articles read (the disk is full)" in messages(app)
         assert list_line(app, title).startswith("!")  # the row says it is not saved
@@ -83,8 +97,14 @@ async def test_a_full_disk_keeps_the_decision_on_screen_and_saves_it_later(
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert app.is_running
         # Room again: saved at the next try, and the marks go.
+        waiting = set(app.library.unsaved.jobs)
+        mark = recorder.mark()
         run_on_writer(app, "PRAGMA max_page_count = 1073741823")
-        await wait_for(pilot, lambda: not app.library.unsaved)
+        # (Its handler notifies: the notice is in once the message is handled.)
+        await wait_message(
+            pilot, recorder, StateSaved, mark, where=lambda m: m.outcome.job.id in waiting
+        )
+        assert not app.library.unsaved
         assert "not saved" not in status(app)
         assert not list_line(app, title).startswith("!")
         assert "Saved the decisions that were waiting." in messages(app)

@@ -463,3 +463,23 @@ def test_the_scan_finds_a_private_use() -> None:
         (5, "_line_cache"),
         (6, "_vertical_scrollbar"),
     ]
+
+
+async def test_the_message_hooks_pump_is_reachable_as_the_tests_reach_it() -> None:
+    # tests/conftest.py's `Messages` recorder learns that a handler has
+    # returned through Textual's private `active_message_pump`: this fails
+    # first when Textual moves or changes it.
+    from textual._context import active_message_pump
+
+    seen: list[object] = []
+
+    def hook(message: object) -> None:
+        pump = active_message_pump.get()
+        assert callable(getattr(pump, "call_next", None))
+        seen.append(pump)
+
+    app = ClickedApp()
+    async with app.run_test(message_hook=hook) as pilot:
+        await pilot.click(Clicked)
+        await pilot.pause()
+    assert seen

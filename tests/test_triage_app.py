@@ -15,7 +15,15 @@ from reader.ui.panes.article_list import ArticleList
 from reader.ui.panes.detail import DetailView
 from reader.ui.panes.topic_tree import TopicTree
 from reader.ui.screens.prompts import ConfirmScreen, TagScreen
-from tests.conftest import StoreMaker, article_text, screen_text, wait_loaded
+from tests.conftest import (
+    Messages,
+    StoreMaker,
+    article_text,
+    screen_text,
+    wait_article,
+    wait_loaded,
+    wait_saved,
+)
 
 
 def store(make_store: StoreMaker, count: int = 6) -> Path:
@@ -70,13 +78,13 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert "later 1" in screen_text(app)
         # Undo the tag, then the archive; redo the archive.
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert flags_of(app, "Story 4").tags == frozenset()
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert not flags_of(app, "Story 5").archived
         await pilot.press("U")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert flags_of(app, "Story 5").archived
         # Bulk: mark the Space view read after the prompt; only that view.
         app.query_one(TopicTree).select_facet(Facet("topic", "Space"))
@@ -93,10 +101,10 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert app.library.triage.unread_of("topic", "Space") == 0
         # And undo it, then redo it.
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         await pilot.press("U")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         await pilot.press("q")
     # Reopen: the same state, and the undo history goes on.
     app = NewsdeskApp(root, state=State(state_path))
@@ -105,7 +113,7 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert flags_of(app, "Story 5").starred and flags_of(app, "Story 5").archived
         assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
 
 
@@ -129,7 +137,7 @@ async def test_selection_and_range_act_together(make_store: StoreMaker, tmp_path
         ]
         assert not app.library.selected
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert not any(flags_of(app, f"Story {i}").starred for i in range(6))
 
 
@@ -137,10 +145,15 @@ async def test_opening_reads_but_passing_over_does_not(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
     app = NewsdeskApp(store(make_store), state=State(tmp_path / "s.sqlite3"))
-    async with app.run_test(size=(140, 40)) as pilot:
+    messages = Messages()
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         await wait_loaded(pilot)
+        mark = messages.mark()
         await pilot.press("j", "j")
-        await pilot.pause(0.2)
+        # Passing over marks nothing read: checked once the article the
+        # cursor rests on is shown, and anything decided would be saved.
+        await wait_article(pilot, messages, after=mark)
+        await wait_saved(pilot)
         assert not any(flags_of(app, f"Story {i}").read for i in range(6))
         await pilot.press("enter")
         await pilot.pause()
@@ -287,5 +300,5 @@ async def test_a_count_turns_dim_once_the_last_unread_article_is_read(
         assert flags_of(app, "Story 0").read
         assert count_style() == "dim"
         await pilot.press("u")
-        await pilot.pause()
+        await wait_saved(pilot)  # run by the state writer
         assert count_style() == "bold"

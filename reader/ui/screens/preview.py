@@ -147,7 +147,7 @@ class PreviewScreen(Screen[None]):
         self._history: list[_Visit] = []
         self._shown: Page | None = None
         self._state = ""
-        self._loading = False
+        self._fetching = False
         self._links: list[tuple[str, str]] = []
 
     # -- layout ----------------------------------------------------------
@@ -190,8 +190,8 @@ class PreviewScreen(Screen[None]):
         return self._shown
 
     @property
-    def loading(self) -> bool:
-        return self._loading
+    def fetching(self) -> bool:
+        return self._fetching
 
     def show(self, urls: Sequence[str]) -> None:
         """Preview other candidate URLs here, cancelling what is loading and
@@ -204,7 +204,7 @@ class PreviewScreen(Screen[None]):
     def _start(self, visit: _Visit, force: bool) -> None:
         self._visit = visit
         self._shown = None
-        self._loading = True
+        self._fetching = True
         self._clear_body()
         self._set_header(shown_url(visit.urls[0]) if visit.urls else "", "")
         self._set_state("Starting…")
@@ -219,18 +219,18 @@ class PreviewScreen(Screen[None]):
             )
         except FetchError as error:
             if visit is self._visit:
-                self._loading = False
+                self._fetching = False
                 visit.error = error
                 self._show_error(error)
             return
         except Exception as error:  # a bug must not take the app down
             if visit is self._visit:
-                self._loading = False
+                self._fetching = False
                 self._show_error_text(f"Could not preview this page: {shown_url(error)}")
             return
         if visit is not self._visit:
             return
-        self._loading = False
+        self._fetching = False
         visit.page = page
         visit.error = None
         shown = self._shown
@@ -247,7 +247,7 @@ class PreviewScreen(Screen[None]):
         self._show_page(page, scroll_y=0.0)
 
     def _on_progress(self, progress: FetchProgress) -> None:
-        if not self._loading:
+        if not self._fetching:
             return
         shown = self._shown
         if shown is not None and shown.provisional:
@@ -256,7 +256,7 @@ class PreviewScreen(Screen[None]):
             self._set_state(progress.describe())
 
     def _on_cached(self, page: Page) -> None:
-        if self._loading and self._shown is None:
+        if self._fetching and self._shown is None:
             self._show_page(page, scroll_y=0.0)
 
     # -- rendering -------------------------------------------------------
@@ -413,7 +413,7 @@ class PreviewScreen(Screen[None]):
             self._hide_links()
             return
         self.workers.cancel_node(self)
-        self._loading = False
+        self._fetching = False
         if self.is_current:
             self.dismiss()
 
@@ -423,7 +423,7 @@ class PreviewScreen(Screen[None]):
             return
         previous = self._history.pop()
         self.workers.cancel_group(self, "preview-fetch")
-        self._loading = False
+        self._fetching = False
         if previous.page is not None:
             self._visit = previous
             self._show_page(previous.page, previous.scroll_y)
