@@ -136,7 +136,11 @@ class NewsdeskApp(App[None]):
             self.push_screen(HelpScreen(MainScreen.BINDINGS))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Quit" would skip the question about decisions not
+        # saved, and its "Keys" panel squeezes the list: newsdesk has both.
+        for command in super().get_system_commands(screen):
+            if command.title not in {"Quit", "Keys"}:
+                yield command
         main = self.main_screen
         for command in MAIN_COMMANDS:
             if not command.title:
