@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from reader.search.query import (
     Context,
     Corpus,
     DateField,
+    DateSpec,
     Everything,
     FlagField,
     Node,
@@ -523,6 +524,144 @@ def test_the_machines_zone_is_the_default(monkeypatch: pytest.MonkeyPatch) -> No
         time.tzset()
 
 
+# Around 2026-11-04T20:00Z, to the second; and one without a date.
+CLOCK_ROWS = [
+    row("early.txt", published=ts("2026-11-04T19:59:59")),
+    row("at.txt", published=ts("2026-11-04T20:00:00")),
+    row("sec.txt", published=ts("2026-11-04T20:00:30")),
+    row("late.txt", published=ts("2026-11-04T20:01:00")),
+    row("none.txt", published=None),
+]
+KOLKATA = ZoneInfo("Asia/Kolkata")  # +05:30 all year
+FIVE_WEST = timezone(timedelta(hours=-5))
+
+
+@pytest.fixture(scope="module")
+def clock_corpus() -> Corpus:
+    return Corpus(CLOCK_ROWS)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # after: is inclusive, before: exclusive, at the second.
+        ("after:2026-11-04T20:00", {"at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-04T20:00", {"early.txt"}),
+        ("after:2026-11-04T19:59:59", {"early.txt", "at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-04T19:59:59", set()),
+        ("after:2026-11-04T20:00:30", {"sec.txt", "late.txt"}),
+        ("before:2026-11-04T20:00:30", {"early.txt", "at.txt"}),
+        ("after:2026-11-04T20:00:31", {"late.txt"}),
+        ("after:2026-11-04T20:00 before:2026-11-04T20:01", {"at.txt", "sec.txt"}),
+        ("-after:2026-11-04T20:00", {"early.txt", "none.txt"}),
+        # A time is its minute, or with seconds its second.
+        ("date:2026-11-04T20:00", {"at.txt", "sec.txt"}),
+        ("date:2026-11-04T20:00:30", {"sec.txt"}),
+        ("date:2026-11-04T20:00:00", {"at.txt"}),
+        ("date:<2026-11-04T20:00", {"early.txt"}),
+        ("date:<=2026-11-04T20:00", {"early.txt", "at.txt", "sec.txt"}),
+        ("date:>2026-11-04T20:00", {"late.txt"}),
+        ("date:>=2026-11-04T20:00", {"at.txt", "sec.txt", "late.txt"}),
+        ("date:>2026-11-04T20:00:00", {"sec.txt", "late.txt"}),
+        ("date:2026-11-04T19:59..2026-11-04T20:00", {"early.txt", "at.txt", "sec.txt"}),
+        ("date:2026-11-04T20:00:01..2026-11-04T20:00:59", {"sec.txt"}),
+        ("date:2026-11-04T20:00..", {"at.txt", "sec.txt", "late.txt"}),
+        ("date:..2026-11-04T19:59:59", {"early.txt"}),
+        ("date:2026-11-04..2026-11-04T20:00", {"early.txt", "at.txt", "sec.txt"}),
+        ("date:2026-11-04T20:01..2026-11-04", {"late.txt"}),
+        # Lenient spellings of the same times.
+        ("after:2026/11/4t20:00", {"at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-04T9:00", set()),
+    ],
+)
+def test_times_of_day(clock_corpus: Corpus, query: str, expected: set[str]) -> None:
+    assert found(query, clock_corpus, tz=UTC_TZ) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "tz", "expected"),
+    [
+        # A zone in the text wins over the user's.
+        ("after:2026-11-04T20:00Z", AUCKLAND, {"at.txt", "sec.txt", "late.txt"}),
+        ("after:2026-11-04T20:00z", NEW_YORK, {"at.txt", "sec.txt", "late.txt"}),
+        ("after:2026-11-05T01:30+05:30", NEW_YORK, {"at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-05T01:30+05:30", UTC_TZ, {"early.txt"}),
+        ("after:2026-11-04T15:00-05:00", AUCKLAND, {"at.txt", "sec.txt", "late.txt"}),
+        ("date:2026-11-04T15:00-05:00", KOLKATA, {"at.txt", "sec.txt"}),
+        ("date:2026-11-04T20:00+00:00", AUCKLAND, {"at.txt", "sec.txt"}),
+        ("date:2026-11-04T20:00-00:00", AUCKLAND, {"at.txt", "sec.txt"}),
+        # Without one, the time is the user's.
+        ("after:2026-11-05T01:30", KOLKATA, {"at.txt", "sec.txt", "late.txt"}),
+        ("after:2026-11-05T01:30", UTC_TZ, set()),
+        ("date:2026-11-05T01:30", KOLKATA, {"at.txt", "sec.txt"}),
+        ("after:2026-11-04T15:00", FIVE_WEST, {"at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-04T15:00:30", FIVE_WEST, {"early.txt", "at.txt"}),
+        ("after:2026-11-04T20:00", KOLKATA, {"early.txt", "at.txt", "sec.txt", "late.txt"}),
+        ("before:2026-11-05T01:30:30", KOLKATA, {"early.txt", "at.txt"}),
+    ],
+)
+def test_times_of_day_and_zones(
+    clock_corpus: Corpus, query: str, tz: tzinfo, expected: set[str]
+) -> None:
+    assert found(query, clock_corpus, tz=tz) == expected
+
+
+def test_a_time_without_a_zone_in_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hasattr(time, "tzset"):
+        pytest.skip("needs time.tzset")
+    c = Corpus(CLOCK_ROWS)
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert found("date:2026-11-05T01:30", c, tz=None) == {"at.txt", "sec.txt"}
+        assert found("after:2026-11-05T01:30:30", c, tz=None) == {"sec.txt", "late.txt"}
+        assert found("after:2026-11-04T20:00Z", c, tz=None) == {"at.txt", "sec.txt", "late.txt"}
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+@pytest.mark.parametrize("tz", [UTC_TZ, AUCKLAND, NEW_YORK, KOLKATA])
+@pytest.mark.parametrize("day", ["2026-11-04", "2026-11-05"])
+def test_after_and_before_complement_each_other(
+    clock_corpus: Corpus, tz: ZoneInfo, day: str
+) -> None:
+    dated = {"early.txt", "at.txt", "sec.txt", "late.txt"}
+    for value in (day, f"{day}T20:00", f"{day}T20:00:30", f"{day}T01:30Z", f"{day}T01:30+05:30"):
+        after = found(f"after:{value}", clock_corpus, tz=tz)
+        before = found(f"before:{value}", clock_corpus, tz=tz)
+        assert after | before == dated, value
+        assert not after & before, value
+        assert found(f"-after:{value}", clock_corpus, tz=tz) == before | {"none.txt"}
+
+
+@pytest.mark.parametrize("tz", [UTC_TZ, AUCKLAND, NEW_YORK, KOLKATA])
+def test_a_bare_date_is_its_midnight(tz: ZoneInfo) -> None:
+    # Every half hour and the second before it, over four days.
+    start = ts("2026-11-03T00:00:00")
+    c = Corpus(
+        [
+            row(f"{i}-{d}.txt", published=start + i * 1800.0 - d)
+            for i in range(4 * 48)
+            for d in (0, 1)
+        ]
+    )
+    for day in ("2026-11-04", "2026-11-05"):
+        assert found(f"after:{day}", c, tz=tz) == found(f"after:{day}T00:00", c, tz=tz)
+        assert found(f"before:{day}", c, tz=tz) == found(f"before:{day}T00:00:00", c, tz=tz)
+        assert found(f"date:{day}", c, tz=tz) == found(
+            f"date:{day}T00:00..{day}T23:59:59", c, tz=tz
+        )
+        assert found(f"date:{day}", c, tz=tz) == found(f"date:{day}T00:00..{day}T23:59", c, tz=tz)
+    # A bare date reads as it always did: no time, no zone.
+    assert parse("after:2026-11-04").root == DateField(
+        "after", "2026-11-04", DateSpec(2026, 11, 4), "start", None, "start"
+    )
+    assert parse("before:2026-11").root == DateField(
+        "before", "2026-11", None, "start", DateSpec(2026, 11), "start"
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -742,6 +881,32 @@ def test_ordering_a_large_result_matches_ordering_a_small_one() -> None:
         ("date:2020-08..2020-07", "empty range: 2020-08 is after 2020-07", "2020-08..2020-07"),
         ("date:2020..x", "not a date: 'x'", "x"),
         ("date:..", "a date range needs a start or an end", ".."),
+        ("after:2026-11-04T25:00", "no such time: '2026-11-04T25:00'", "2026-11-04T25:00"),
+        ("x after:2026-11-04T20 y", "not a time: '2026-11-04T20' — use", "2026-11-04T20"),
+        ("after:2026-11-04T", "not a time: '2026-11-04T'", "2026-11-04T"),
+        ("before:2026-11-04T20:60", "no such time: '2026-11-04T20:60'", "2026-11-04T20:60"),
+        ("before:2026-11-04T20:00:60", "no such time", "2026-11-04T20:00:60"),
+        ("after:2026-11-04T20:00:5", "not a time", "2026-11-04T20:00:5"),
+        ("after:2026-11-04T20:00.5", "not a time", "2026-11-04T20:00.5"),
+        ("after:2026-11-04T20:00+5", "not a time", "2026-11-04T20:00+5"),
+        ("after:2026-11-04T20:00+0530", "not a time", "2026-11-04T20:00+0530"),
+        ("after:2026-11-04T20:00+24:00", "no such time zone: '+24:00'", "2026-11-04T20:00+24:00"),
+        ("after:2026-11-04T20:00PST", "not a time", "2026-11-04T20:00PST"),
+        ("date:2026-02-30T10:00", "no such date: '2026-02-30T10:00'", "2026-02-30T10:00"),
+        ("date:<2026-11-04T20", "not a time", "2026-11-04T20"),
+        ("date:2026-11-04T20:00..2026-11-04T24:00", "no such time", "2026-11-04T24:00"),
+        ("after:2026-11T20:00", "not a date: '2026-11T20:00'", "2026-11T20:00"),
+        (
+            "date:2026-11-04T20:01..2026-11-04T20:00",
+            "empty range: 2026-11-04T20:01 is after 2026-11-04T20:00",
+            "2026-11-04T20:01..2026-11-04T20:00",
+        ),
+        (
+            "date:2026-11-04T21:00+01:00..2026-11-04T19:59Z",
+            "empty range",
+            "2026-11-04T21:00+01:00..2026-11-04T19:59Z",
+        ),
+        ("date:2026-11-05T00:00..2026-11-04", "empty range", "2026-11-05T00:00..2026-11-04"),
         ("age:7d", "age needs < or >", "7d"),
         ("age:<7x", "not an age: '7x'", "7x"),
         ("age:<7", "not an age: '7'", "7"),
@@ -899,6 +1064,9 @@ def test_query_properties() -> None:
     assert parse("age:<1d").uses_clock
     assert parse("date:today").uses_clock
     assert not parse("date:2020").uses_clock
+    assert not parse("after:2026-11-04T20:00 before:2026-11-05T01:30:15+05:30").uses_clock
+    assert not parse("date:2026-11-04T20:00..2026-11-04T22:00Z").uses_clock
+    assert parse("date:yesterday..2026-11-04T20:00").uses_clock
     assert parse("").is_empty
     assert not parse("sort:title").is_empty
 
@@ -954,6 +1122,12 @@ def test_rows_with_odd_numbers() -> None:
         "quality:>=50 heat:-5..5 quality:..3",
         "date:2020-07-08 after:2020-07 before:2021 date:<=today date:2020..2021-03",
         "age:<7d age:1d..2w",
+        "after:2026-11-04T20:00 before:2026-11-04T20:00:30",
+        "date:2026-11-04T20:00..2026-11-04T22:00 date:2026-11-04T20:00",
+        "after:2026-11-04T20:00Z before:2026-11-04T20:00:30+05:30",
+        "date:<=2026-11-04T09:05-03:00 date:>=2026-11-04T20:00:59",
+        "date:2026-11-04..2026-11-04T20:00 date:2026-11-04T20:00.. date:..today",
+        "-date:>2026-11-04T20:00 OR date:2026-11-04T20:00Z..2026-11-05",
         'url:"https://x.y/a b" tag:"say \\"hi\\""',
         "sort:-quality sort:title",
         '"OR" "a\\\\b"',
@@ -974,6 +1148,12 @@ def test_to_string_is_canonical() -> None:
     assert parse("sort:title a").to_string() == "a sort:title"
     assert parse("quality:=050").to_string() == "quality:50"
     assert parse("date:=2020/7/8").to_string() == "date:2020-07-08"
+    assert parse("after:2026/11/4t9:05z").to_string() == "after:2026-11-04T09:05Z"
+    assert parse("before:2026-11-04T20:00:00+00:00").to_string() == "before:2026-11-04T20:00:00Z"
+    assert parse("date:2026-11-04T20:00-00:00").to_string() == "date:2026-11-04T20:00Z"
+    assert parse("after:2026-11-04T20:00+00:00") == parse("after:2026-11-04T20:00Z")
+    # A minute and its first second are different spans.
+    assert parse("date:2026-11-04T20:00") != parse("date:2026-11-04T20:00:00")
     assert parse("is:READ").to_string() == "is:read"
 
 
@@ -1099,7 +1279,12 @@ def _term() -> st.SearchStrategy[str]:
             "same",
         ]
     )
-    date = st.sampled_from(["2019", "2020-07", "2020-02-29", "2019-12-31", "today"])
+    date = st.sampled_from(
+        [
+            *("2019", "2020-07", "2020-02-29", "2019-12-31", "today"),
+            *("2020-02-29T12:00", "2019-12-31T23:59:30Z", "2020-07-08T19:36+05:30"),
+        ]
+    )
     dur = st.sampled_from(["1h", "2d", "1w", "3m", "1y"])
     return st.one_of(
         st.sampled_from(VOCAB),
@@ -1372,6 +1557,7 @@ _QUERY_ALPHABET = st.sampled_from(
         *'abcAZ é019 :-"()*=<>.\\/_\t\n',
         *("OR", "AND", "NOT", "sort:", "topic:", "is:", "age:", "quality:", "date:", ".."),
         *("7d", "2020-07-08", "provider:=", "has:", "tag:", "url:"),
+        *("T20:00", ":30", "Z", "+05:30", "after:", "before:"),
     ]
 )
 QUERY_TEXT = st.one_of(st.text(), st.lists(_QUERY_ALPHABET, max_size=25).map("".join))

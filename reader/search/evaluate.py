@@ -6,7 +6,8 @@ evaluates its cheap, selective terms first (`_cost`) and stops as soon as
 nothing is left; a leaf met twice in one query is computed once.  Free words
 match the corpus's word index and, through the context's `BodySearch`,
 bodies.  Date and age terms become ranges of POSIX times on the calendar of
-the context's time zone (a month ago is the same day last month), answered
+the context's time zone (a month ago is the same day last month; a time
+written with a zone, `T20:00Z`, is read in that zone), answered
 from the corpus's sorted dates.  Ordering the result is the corpus's
 (`Corpus._ordered`): the evaluator only says which rows.
 
@@ -22,7 +23,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Collection
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from reader.search.context import Context
 from reader.search.corpus import Corpus
@@ -185,8 +186,33 @@ class _Evaluator:
             # Beyond what the platform's clock functions reach.
             return -math.inf if d.year < 1970 else math.inf
 
+    def _instant(self, spec: DateSpec) -> float:
+        """The POSIX time at which the time `spec` starts: in its own zone if
+        it has one, else in the user's."""
+        assert spec.hour is not None and spec.month is not None and spec.day is not None
+        tz = self.tz if spec.offset is None else timezone(timedelta(minutes=spec.offset))
+        try:
+            return datetime(
+                spec.year,
+                spec.month,
+                spec.day,
+                spec.hour,
+                spec.minute,
+                spec.second or 0,
+                tzinfo=tz,
+            ).timestamp()
+        except (OverflowError, ValueError, OSError):
+            # Beyond what the platform's clock functions reach.
+            return -math.inf if spec.year < 1970 else math.inf
+
     def _edge(self, spec: DateSpec, edge: str) -> float:
         """The POSIX time at which `spec` starts (or ends) in the time zone."""
+        if spec.hour is not None:
+            start = self._instant(spec)
+            if edge == "end":
+                # A time names its minute, or with seconds its second.
+                return start + (60.0 if spec.second is None else 1.0)
+            return start
         if spec.relative:
             day = self._local(self.now).date()
             if spec.relative == "yesterday":

@@ -66,6 +66,18 @@ UTC; the zone is `Context.tz`, the machine's local zone by default):
   days included); `today` and `yesterday` work wherever a date does.
 - `after:2020-07-01` is on or after that day; `before:2020-08` is before
   August began: `after:2020-07 before:2020-08` is July, as in Gmail.
+- A day may be given a time of day, `YYYY-MM-DDTHH:MM` or `...THH:MM:SS`,
+  wherever a date goes: `after:2026-11-04T20:00`, `before:2026-11-04T20:00:30`,
+  `date:2026-11-04T20:00..2026-11-04T22:00`.  It is in the user's time zone
+  unless a zone follows it: `2026-11-04T20:00Z` (UTC), `...T20:00+05:30`, `-03:00`.
+  A time is its whole minute (or second, with seconds) as a date is its
+  whole day: `date:2026-11-04T20:00` is 20:00:00 to 20:00:59, and the range
+  above takes in 22:00's minute.
+- `after:` is inclusive and `before:` exclusive: `after:X` matches articles
+  published at or after the start of X (a year, month, day, minute or
+  second), `before:X` those published strictly before it, so
+  `after:X before:Y` runs from X up to but not including Y, and `before:X`
+  is `-after:X` for articles with a date.
 - `age:<7d` is newer than seven days, `age:>1y` older than a year;
   `age:1d..7d` between.  Units: `h` hours, `d` days, `w` weeks, `m` months,
   `y` years (calendar days, months and years of the time zone).
@@ -97,7 +109,7 @@ Use
     n = q.count(corpus, ctx)       # for live counts: no ordering
     q.to_string()                  # canonical text; parses back to q
 
-    filter_rows(rows, "topic:AI", flags)    # one-off: the CLI's export/count
+    filter_rows(rows, "topic:AI", flags)    # one-off, over rows in hand
 
 Modules
 -------

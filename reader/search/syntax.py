@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from reader.search.folding import _words_of
@@ -480,6 +480,11 @@ def _number_node(
 
 
 _DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
+_DAY_THEN_TIME = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[Tt]")
+_TIME = re.compile(
+    r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[Tt](\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))?"
+)
 
 
 def _date_spec(s: str, start: int, end: int) -> DateSpec:
@@ -498,9 +503,50 @@ def _date_spec(s: str, start: int, end: int) -> DateSpec:
         except ValueError:
             raise QueryError(f"no such date: '{s}'", start, end) from None
         return DateSpec(year, month, day)
+    if _DAY_THEN_TIME.match(s):
+        return _time_spec(s, start, end)
     raise QueryError(
-        f"not a date: '{s}' — use YYYY, YYYY-MM, YYYY-MM-DD, today or yesterday", start, end
+        f"not a date: '{s}' — use YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM, today or yesterday",
+        start,
+        end,
     )
+
+
+def _time_spec(s: str, start: int, end: int) -> DateSpec:
+    """A day and a time of it: `2026-11-04T20:00`, then `:SS` and a zone
+    (`Z`, `+05:30`, `-03:00`) if wanted."""
+    m = _TIME.fullmatch(s)
+    if not m:
+        raise QueryError(
+            f"not a time: '{s}' — use YYYY-MM-DDTHH:MM, then :SS and a zone "
+            "(Z or +05:30) if needed",
+            start,
+            end,
+        )
+    year, month, day, hour, minute = map(int, m.group(1, 2, 3, 4, 5))
+    second = int(m.group(6)) if m.group(6) else None
+    try:
+        if not 1 <= year <= 9998:
+            raise ValueError
+        date(year, month, day)
+    except ValueError:
+        raise QueryError(f"no such date: '{s}'", start, end) from None
+    if hour > 23 or minute > 59 or (second or 0) > 59:
+        raise QueryError(
+            f"no such time: '{s}' — hours go up to 23, minutes and seconds to 59", start, end
+        )
+    offset = None
+    if m.group(7):
+        offset = 0
+    elif m.group(8):
+        zone_hours, zone_minutes = int(m.group(9)), int(m.group(10))
+        if zone_hours > 23 or zone_minutes > 59:
+            zone = s[m.start(8) :]
+            raise QueryError(f"no such time zone: '{zone}' in '{s}'", start, end)
+        offset = zone_hours * 60 + zone_minutes
+        if m.group(8) == "-":
+            offset = -offset
+    return DateSpec(year, month, day, hour=hour, minute=minute, second=second, offset=offset)
 
 
 def _date_node(name: str, value: str, vstart: int, vend: int, span: tuple[int, int]) -> DateField:
@@ -517,7 +563,7 @@ def _date_node(name: str, value: str, vstart: int, vend: int, span: tuple[int, i
         mid = vstart + len(a)
         lo = _date_spec(a, vstart, mid) if a else None
         hi = _date_spec(b, mid + 2, vend) if b else None
-        if lo and hi and not lo.relative and not hi.relative and _ordinal(lo) > _ordinal(hi):
+        if lo and hi and _empty_range(lo, hi):
             raise QueryError(f"empty range: {lo} is after {hi}", vstart, vend)
         text = f"{lo or ''}..{hi or ''}"
         return DateField(name, text, lo, "start", hi, "end", span)
@@ -537,8 +583,40 @@ def _date_node(name: str, value: str, vstart: int, vend: int, span: tuple[int, i
     return DateField(name, text, d, "start", None, "start", span)
 
 
+def _empty_range(lo: DateSpec, hi: DateSpec) -> bool:
+    """Whether nothing lies between `lo`'s start and `hi`'s end, as far as
+    the text tells (`today` and a time zone left to the user are not known
+    until evaluation, where an empty range simply matches nothing)."""
+    if lo.relative or hi.relative:
+        return False
+    if lo.hour is None and hi.hour is None:
+        return _ordinal(lo) > _ordinal(hi)
+    if (lo.offset is None) != (hi.offset is None):
+        return False
+    try:
+        return _wall_bounds(lo)[0] >= _wall_bounds(hi)[1]
+    except OverflowError:
+        return False
+
+
 def _ordinal(d: DateSpec) -> tuple[int, int, int]:
     return (d.year, d.month or 0, d.day or 0)
+
+
+def _wall_bounds(d: DateSpec) -> tuple[datetime, datetime]:
+    """The start and end of `d` on a clock without a zone (a time with a
+    zone is moved to UTC)."""
+    if d.hour is not None:
+        assert d.month is not None and d.day is not None
+        start = datetime(d.year, d.month, d.day, d.hour, d.minute, d.second or 0)
+        start -= timedelta(minutes=d.offset or 0)
+        return start, start + timedelta(seconds=60 if d.second is None else 1)
+    start = datetime(d.year, d.month or 1, d.day or 1)
+    if d.month is None:
+        return start, start.replace(year=d.year + 1)
+    if d.day is None:
+        return start, (start + timedelta(days=31)).replace(day=1)
+    return start, start + timedelta(days=1)
 
 
 _DURATION = re.compile(r"(\d{1,6})([hdwmy])", re.IGNORECASE)

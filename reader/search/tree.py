@@ -112,13 +112,26 @@ class NumberField:
 
 @dataclass(frozen=True, slots=True)
 class DateSpec:
-    """A calendar day, month or year, or a day relative to now."""
+    """A calendar day, month or year, or a day relative to now; or, with
+    `hour`, a minute of a day (a second, with `second`).
+
+    As a date names its whole day, a time names its whole minute (or
+    second): its start is what `after:` and `before:` compare with, its end
+    what `date:<=` and the end of a range reach.
+    """
 
     year: int = 0
     month: int | None = None
     day: int | None = None
     relative: str | None = None
     """`today` or `yesterday`."""
+    hour: int | None = None
+    minute: int = 0
+    second: int | None = None
+    """None: the time names a minute."""
+    offset: int | None = None
+    """The time's zone as minutes east of UTC (`Z` is 0, `+05:30` is 330);
+    None: the user's time zone."""
 
     def __str__(self) -> str:
         if self.relative:
@@ -127,7 +140,19 @@ class DateSpec:
             return f"{self.year:04d}"
         if self.day is None:
             return f"{self.year:04d}-{self.month:02d}"
-        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        text = f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.hour is None:
+            return text
+        text += f"T{self.hour:02d}:{self.minute:02d}"
+        if self.second is not None:
+            text += f":{self.second:02d}"
+        if self.offset is None:
+            return text
+        if self.offset == 0:
+            return text + "Z"
+        sign = "-" if self.offset < 0 else "+"
+        hours, minutes = divmod(abs(self.offset), 60)
+        return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
 @dataclass(frozen=True, slots=True)
