@@ -79,6 +79,11 @@ def _open_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read every file again instead of starting from the index",
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start in the Inbox at the top, not where the last session stopped",
+    )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     return parser
 
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SUBCOMMANDS:
         return run_subcommand(args[0], args[1:])
     options = _open_parser().parse_args(args)
-    return open_store(options.store, options.state, options.cache, options.rebuild)
+    return open_store(options.store, options.state, options.cache, options.rebuild, options.fresh)
 
 
 def _fail(message: str) -> int:
@@ -101,13 +106,14 @@ def open_store(
     state_path: Path | None = None,
     cache: Path | None = None,
     rebuild: bool = False,
+    fresh: bool = False,
 ) -> int:
     # No cyclic collections until the first screen is drawn (the app ends
     # the hold then): the imports and the screen's widgets would otherwise
     # cost about 70 ms of collections that find next to nothing.
     gc_pause.hold_start_up()
     try:
-        return _open_store(store, state_path, cache, rebuild)
+        return _open_store(store, state_path, cache, rebuild, fresh)
     finally:
         gc_pause.start_up_done()
 
@@ -117,6 +123,7 @@ def _open_store(
     state_path: Path | None,
     cache: Path | None,
     rebuild: bool,
+    fresh: bool = False,
 ) -> int:
     from reader.store.files import SAMPLE_STORE, StoreError, check_store, scan
 
@@ -163,6 +170,14 @@ def _open_store(
     config, warning = load_config()
     if warning:
         notices.append(warning)
+    from reader.library.session import load_session, session_path
+
+    session_file = session_path(state_file)
+    session = None
+    if not fresh:
+        session, warning = load_session(session_file)
+        if warning:
+            notices.append(warning)
 
     # Textual draws at most TEXTUAL_FPS frames a second (60 unless set): a
     # key that comes less than a frame after the last one waits for the next.
@@ -175,7 +190,16 @@ def _open_store(
 
     index = StoreIndex(root, cache, rebuild=rebuild)
     title = "sample store" if store is None else str(path)
-    app = NewsdeskApp(root, state=state, config=config, title=title, index=index, notices=notices)
+    app = NewsdeskApp(
+        root,
+        state=state,
+        config=config,
+        title=title,
+        index=index,
+        notices=notices,
+        session=session,
+        session_file=session_file,
+    )
     try:
         app.run()
     finally:
@@ -187,6 +211,11 @@ def _open_store(
         print(f"newsdesk: {error}", file=sys.stderr)
     finally:
         state.close()
+    if app.session_error:
+        print(
+            f"newsdesk: where this session stopped was not saved: {app.session_error}",
+            file=sys.stderr,
+        )
     if app.unsaved_at_exit:
         n = len(app.unsaved_at_exit)
         print(
@@ -297,6 +326,10 @@ def _subcommand(name: str, args: list[str]) -> int:
         if name == "export"
         else "Print how many articles of a store match a query."
     )
+    parser.epilog = (
+        "The store is read through the app's index (only files that changed"
+        " are parsed), and a query gives the app's results, bodies included."
+    )
     parser.add_argument(
         "store",
         nargs="?",
@@ -305,14 +338,51 @@ def _subcommand(name: str, args: list[str]) -> int:
         help="folder of articles (default: the bundled sample store)",
     )
     parser.add_argument("--state", type=Path, metavar="PATH", help="triage state file")
-    parser.add_argument("--query", metavar="Q", help="only the articles matching this query")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--query", metavar="Q", help="only the articles matching this query")
+    which.add_argument(
+        "--saved", metavar="NAME", help="only the articles of this saved search (as --query)"
+    )
     if name == "export":
         parser.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="PATH",
+        help="the store's index file (default: the app's, one per store in the user cache folder)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="read every file again instead of starting from the index",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="say nothing on stderr about skipped files or the index, only errors",
+    )
     options = parser.parse_args(args)
-    if name == "export":
-        from reader.commands.export import main as export_main
-
-        return export_main(options.store, options.state, options.format, options.query)
     from reader.commands.export import count_main
+    from reader.commands.export import main as export_main
 
-    return count_main(options.store, options.state, options.query)
+    if name == "export":
+        return export_main(
+            options.store,
+            options.state,
+            options.format,
+            options.query,
+            saved=options.saved,
+            cache=options.cache,
+            rebuild=options.rebuild,
+            quiet=options.quiet,
+        )
+    return count_main(
+        options.store,
+        options.state,
+        options.query,
+        saved=options.saved,
+        cache=options.cache,
+        rebuild=options.rebuild,
+        quiet=options.quiet,
+    )

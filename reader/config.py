@@ -5,6 +5,7 @@
 mark_read_on_open = true     # enter / focusing the detail pane marks read
 mark_read_after = 0          # seconds resting on an article to mark it read; 0 = never
 advance_after_star = false   # `s` moves on to the next article, as `e` does
+archive_marks_read = true    # `e` (archive: done with it) also marks it read
 ```
 
 A missing file means the defaults; a broken one is reported, not fatal.
@@ -25,6 +26,7 @@ class Config:
     mark_read_on_open: bool = True
     mark_read_after: float = 0.0
     advance_after_star: bool = False
+    archive_marks_read: bool = True
 
 
 def default_config_path() -> Path:
@@ -51,6 +53,9 @@ def load_config(path: Path | None = None) -> tuple[Config, str | None]:
                 mark_read_after=max(float(triage.get("mark_read_after", 0.0)), 0.0),
                 advance_after_star=bool(
                     triage.get("advance_after_star", defaults.advance_after_star)
+                ),
+                archive_marks_read=bool(
+                    triage.get("archive_marks_read", defaults.archive_marks_read)
                 ),
             ),
             None,

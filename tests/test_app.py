@@ -339,15 +339,19 @@ async def test_a_wide_terminal_hides_the_tree_when_asked(make_store: StoreMaker)
     app = NewsdeskApp(three_topic_store(make_store))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
-        assert screen_text(app).startswith("All articles 4")
+        # The tree's first node is the Inbox, the start view.
+        assert screen_text(app).startswith("Inbox 4")
         await pilot.press("backslash")
         await pilot.pause()
-        # Gone from the screen, and the list takes its room.
-        assert not app.main_screen.tree_visible and "All articles 4" not in screen_text(app)
-        assert screen_text(app).startswith("/ search")
+        # Gone from the screen, and the list takes its room: the query bar
+        # (holding the Inbox's query) starts the line.
+        shown = screen_text(app)
+        assert not app.main_screen.tree_visible
+        assert "Inbox 4" not in shown and "All articles 4" not in shown
+        assert shown.startswith("-is:archived")
         await pilot.press("backslash")
         await pilot.pause()
-        assert screen_text(app).startswith("All articles 4")
+        assert screen_text(app).startswith("Inbox 4")
 
 
 async def test_the_load_closes_its_stream_when_a_hand_over_fails(
@@ -398,7 +402,8 @@ async def test_a_large_store_loads_in_batches_through_worker_processes(
         await wait_loaded(pilot)
         assert len(app.library.rows) == 300 and len(app.library.problems) == 1
         assert len(app.query_one(ArticleList).view) == 300
-        assert "All articles · 0 of 300 read" in screen_text(app)
+        # The start view is the Inbox; the position leads the status line.
+        assert "1 of 300  │  1 problem  │  Inbox · 0 of 300 read" in screen_text(app)
 
 
 async def test_a_warm_start_shows_what_changed_on_disk(

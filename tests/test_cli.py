@@ -82,3 +82,12 @@ def test_what_start_up_finds_is_said_on_screen_not_before_it(
     assert any("could not be read" in notice and "kept as" in notice for notice in shown)
     assert any("config.toml" in notice for notice in shown)
     assert len(list(tmp_path.glob("state.sqlite3.corrupt-*"))) == 1
+
+
+@pytest.mark.parametrize("command", ["export", "count"])
+def test_export_and_count_take_the_apps_index_options(command: str) -> None:
+    result = newsdesk(command, "--help")
+    assert result.returncode == 0
+    for option in ("--query Q", "--saved NAME", "--cache PATH", "--rebuild", "--quiet"):
+        assert option in result.stdout
+    assert ("--format" in result.stdout) == (command == "export")

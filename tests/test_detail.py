@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 
 from reader.model import Article, Row
 from reader.store.files import parse_text
+from reader.triage.state import Flags
 from reader.ui.lines.scrollbar import ThumbScrollBar
 from reader.ui.panes.article_list import ArticleList
 from reader.ui.panes.detail import DetailView
@@ -23,8 +24,10 @@ RELATED = """related:
       name: Second Post"""
 
 
-def article(body: str = "", extra: str = "", url: str | None = None) -> Article:
-    parsed = parse_text(article_text("The title", body=body, extra=extra, url=url), "a.txt")
+def article(
+    body: str = "", extra: str = "", url: str | None = None, path: str = "a.txt"
+) -> Article:
+    parsed = parse_text(article_text("The title", body=body, extra=extra, url=url), path)
     assert isinstance(parsed, Article)
     return parsed
 
@@ -212,3 +215,101 @@ async def test_rows_added_below_the_screen_redraw_neither_the_list_nor_its_bar()
         assert articles._kept is not kept
         assert articles.current_row == 2 and articles.cursor == 3
         assert "Article 9999" in articles.render_line(0).text
+
+
+def screen_text(detail: DetailView) -> list[str]:
+    return [detail.render_line(y).text.rstrip() for y in range(detail.size.height)]
+
+
+async def test_the_state_line_shows_read_star_archive_tags_and_unsaved() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article("The body."))
+        await pilot.pause()
+        assert detail.flags_text == ""  # unknown until `show_flags`
+        detail.show_flags(None)
+        assert detail.flags_text == ""
+        detail.show_flags(Flags())
+        await pilot.pause()
+        assert detail.flags_text == "unread"
+        # Right under the header (its scores line), before the excerpt.
+        lines = screen_text(detail)
+        row = lines.index("unread")
+        assert lines[row - 1].startswith("quality 50") and lines[row + 1] == ""
+        assert "An excerpt." in lines[row + 2]
+        tags = frozenset({"zeta", "Alpha", "[bold]x[/]"})
+        detail.show_flags(Flags(read=True, starred=True, archived=True, tags=tags))
+        await pilot.pause()
+        assert detail.flags_text == "read · ★ starred · archived · #[bold]x[/] · #Alpha · #zeta"
+        assert detail.flags_text in screen_text(detail)  # markup in a tag stays text
+        detail.show_flags(Flags(read=True, tags=tags), unsaved=True)
+        await pilot.pause()
+        assert detail.flags_text == "read · #[bold]x[/] · #Alpha · #zeta · not saved"
+        assert detail.flags_text in screen_text(detail)
+        detail.show_flags(Flags(read=True, starred=True))
+        await pilot.pause()
+        assert detail.flags_text == "read · ★ starred"
+        assert "read · ★ starred" in screen_text(detail)
+        assert "not saved" not in detail.text
+        # Unknown again: no line.
+        detail.show_flags(None, unsaved=True)
+        await pilot.pause()
+        assert detail.flags_text == ""
+        assert not any("read" in line for line in screen_text(detail))
+
+
+async def test_the_state_line_redraws_only_itself() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article("The body.", extra=RELATED))
+        detail.show_flags(Flags())
+        await pilot.pause()
+        lines, header = detail._lines, detail._wrapped[("head", 0)]
+        before = list(lines)
+        detail.show_flags(Flags(read=True, starred=True))
+        await pilot.pause()
+        # The same lines, but for the state line; nothing else wrapped again.
+        assert detail._lines is lines and detail._wrapped[("head", 0)] is header
+        changed = [
+            i for i, (a, b) in enumerate(zip(before, detail._lines, strict=True)) if a is not b
+        ]
+        assert len(changed) == 1 and detail._lines[changed[0]].text.rstrip() == "read · ★ starred"
+        # The same state again: nothing to do, nothing drawn.
+        kept = detail._kept
+        assert kept is not None
+        detail.show_flags(Flags(read=True, starred=True))
+        assert detail._kept is kept and detail._lines is lines
+
+
+async def test_the_state_line_stays_for_the_same_article_only() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article("First body."))
+        detail.show_flags(Flags(starred=True), unsaved=True)
+        await pilot.pause()
+        assert detail.flags_text == "unread · ★ starred · not saved"
+        # The same article shown again (read anew): its state stays.
+        detail.show_article(article("First body, changed."))
+        await pilot.pause()
+        assert detail.flags_text == "unread · ★ starred · not saved"
+        assert "unread · ★ starred · not saved" in screen_text(detail)
+        # Another article: no state until it is told.
+        detail.show_article(article("Second body.", path="b.txt"))
+        await pilot.pause()
+        assert detail.flags_text == "" and "starred" not in detail.text
+        detail.show_flags(Flags(read=True))
+        await pilot.pause()
+        assert detail.flags_text == "read"
+        # Back to the first: it has forgotten the first's state.
+        detail.show_article(article("First body."))
+        await pilot.pause()
+        assert detail.flags_text == ""
+        # A message or a problem file has no state, and takes none.
+        detail.show_flags(Flags(archived=True))
+        detail.show_message("Nothing selected")
+        detail.show_flags(Flags(archived=True))
+        await pilot.pause()
+        assert detail.flags_text == "" and "archived" not in detail.text

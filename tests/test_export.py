@@ -20,7 +20,6 @@ from reader.commands.export import (
     count_main,
     export,
     main,
-    newest_first,
     published_iso,
 )
 from reader.model import Row
@@ -71,6 +70,14 @@ def state_path(tmp_path: Path) -> Path:
     return path
 
 
+def newest_first(rows: list[Row]) -> list[Row]:
+    """The app's default order: newest first, equal dates by path, undated last."""
+    return sorted(
+        rows,
+        key=lambda row: (float("inf") if row.published is None else -row.published, row.path),
+    )
+
+
 @pytest.fixture
 def rows(store: Path) -> list[Row]:
     return newest_first(load_store(store).rows)
@@ -103,6 +110,9 @@ def test_json_has_every_column_and_the_state_of_each_article(
         "starred": False,
         "archived": False,
         "tags": ["later", "Work"],
+        "quality": 50,
+        "heat": 3,
+        "excerpt": "An excerpt.",
     }
     tricky = by_path["001_b.txt"]
     assert tricky["title"] == TRICKY_TITLE
@@ -211,8 +221,11 @@ def test_published_is_iso_8601_utc() -> None:
     assert published_iso(1e20) is None
 
 
-def test_without_a_query_articles_come_newest_first_undated_last(rows: list[Row]) -> None:
-    assert [row.path for row in rows] == [
+def test_without_a_query_articles_come_newest_first_undated_last(
+    store: Path, state_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(store, state_path, "json", None) == 0
+    assert [item["path"] for item in json.loads(capsys.readouterr().out)] == [
         "001_b.txt",
         "002_no_url.md",
         "sub/003_same_url.txt",
@@ -232,7 +245,10 @@ def test_main_prints_the_export_and_reports_unreadable_files(
     items = json.loads(captured.out)
     assert items[0]["path"] == "001_b.txt"
     assert records_by_path(captured.out)["000_a.txt"]["read"] is True
-    assert "newsdesk export: skipped broken.txt" in captured.err
+    assert captured.err == (
+        "newsdesk export: 1 file skipped (could not be read): broken.txt: no front matter"
+        " (the file must start with a '---' line)\n"
+    )
 
 
 def test_main_never_creates_a_state_file(
@@ -255,7 +271,7 @@ def test_main_refuses_a_damaged_state_file_and_leaves_it_alone(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "not a SQLite database" in captured.err
-    assert captured.err.count("\n") == 2  # the skipped file, then the one error line
+    assert captured.err.count("\n") == 1  # the state is read before the store: one line
     assert bad.read_bytes() == b"not a database" * 100
 
 
@@ -394,7 +410,8 @@ def test_file_names_in_messages_are_cleaned(
     else:
         assert count_main(hostile_store, state, None) == 0
     err = capsys.readouterr().err
-    assert err == f"newsdesk {command}: skipped 002_bad.txt: no front matter" + (
+    assert err == (
+        f"newsdesk {command}: 1 file skipped (could not be read): 002_bad.txt: no front matter"
         " (the file must start with a '---' line)\n"
     )
     assert not raw_controls(err)

@@ -76,12 +76,15 @@ async def test_typing_a_query_narrows_the_list_and_escape_restores(
         # Accents are ignored; free words match titles.
         await type_query(pilot, "cafe")
         assert titles(app) == ["Café owners fight rent rises"]
-        # A mistake points at the bad part; the previous results stay.
+        # A mistake points at the bad part; the list goes back to the query
+        # applied whole (kept with enter), never a prefix of what is typed,
+        # and says so.
         app.query_one(QueryBar).input.value = "cafe topc:x"
         await wait_loaded(pilot)
         text = screen_text(app)
         assert "unknown field 'topc'" in text and "did you mean 'topic'" in text
-        assert titles(app) == ["Café owners fight rent rises"]
+        assert "showing: topic:climate quality:>=60" in text
+        assert titles(app) == ["Climate summit ends in deal"]
         assert app.is_running
         # escape goes back to the query kept with enter.
         await pilot.press("escape")

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from textual.app import App, ComposeResult
 
-from reader.library.facets import ALL, Counts, Facet
+from reader.library.facets import ALL, INBOX, NEW, Counts, Facet
 from reader.triage.counts import TriageCounts
 from reader.ui.panes import topic_tree
 from reader.ui.panes.topic_tree import TopicTree
@@ -44,9 +44,13 @@ async def test_the_tree_draws_its_nodes_with_guides_and_counts() -> None:
     async with app.run_test(size=(40, 30)):
         tree = app.query_one(TopicTree)
         tree.update_counts(counts({"Space": 3, "AI": 5}), TriageCounts(total=8, unread=2), [])
-        assert lines(tree)[:12] == [
-            "All articles 2/8",
+        tree.update_new(3)
+        # The Inbox (the start view) first, then New (written since the
+        # last session), then All articles and the other triage nodes.
+        assert lines(tree)[:13] == [
             "Inbox 8",
+            "New 3",
+            "All articles 2/8",
             "Unread 2",
             "Starred 0",
             "Archived 0",
@@ -77,7 +81,7 @@ async def test_new_counts_redraw_their_lines_and_the_cursor_stays_on_its_node() 
         # A new topic comes after the others (nodes keep their places), and
         # the cursor stays on Space, without choosing it again.
         tree.update_counts(counts({"Space": 4, "AI": 5, "Bees": 9}), TriageCounts(total=18), [])
-        assert lines(tree)[8:11] == ["├ AI 5", "├ Space 4", "└ Bees 9"]
+        assert lines(tree)[9:12] == ["├ AI 5", "├ Space 4", "└ Bees 9"]
         assert tree.cursor_node is not None and tree.cursor_node.data == Facet("topic", "Space")
         await pilot.pause()
         assert app.chosen == [Facet("topic", "Space")]
@@ -107,7 +111,7 @@ async def test_one_update_counts_the_lines_once_however_many_names_it_adds(
         assert walks == 1
         assert tree.cursor_node is not None and tree.cursor_node.data == Facet("topic", "Space")
         shown = lines(tree)
-        assert shown[8] == "├ Space 4" and shown[9] == "├ Topic 00 1"
+        assert shown[9] == "├ Space 4" and shown[10] == "├ Topic 00 1"
         # Opening a group whose names waited: counted once too.
         walks = 0
         tree._groups["provider"].expand()
@@ -121,8 +125,9 @@ async def test_keys_move_choose_fold_and_open() -> None:
         tree = app.query_one(TopicTree)
         tree.update_counts(counts({"Space": 3, "AI": 5}), TriageCounts(total=8), [])
         tree.focus()
+        # The cursor starts on the Inbox; each step down chooses its node.
         await pilot.press("j", "j")
-        assert app.chosen == [Facet("inbox"), Facet("unread")]
+        assert app.chosen == [NEW, ALL]
         await pilot.press("G")
         assert tree.cursor_node is not None and tree.cursor_node.data == Facet("group:category")
         # A group's heading chooses nothing; `space` and `right` open it.
@@ -135,7 +140,7 @@ async def test_keys_move_choose_fold_and_open() -> None:
         await pilot.press("right", "j", "enter")
         assert app.chosen[-2:] == [Facet("category", "news"), Facet("category", "news")]
         await pilot.press("g")
-        assert tree.cursor_line == 0 and app.chosen[-1] == ALL
+        assert tree.cursor_line == 0 and app.chosen[-1] == INBOX
 
 
 async def test_a_click_chooses_a_node_and_opens_a_group() -> None:
@@ -163,4 +168,4 @@ async def test_names_are_data_not_markup() -> None:
     async with app.run_test(size=(40, 30)):
         tree = app.query_one(TopicTree)
         tree.update_counts(counts({"[bold]x[/] [@click=app.quit]y": 1}), TriageCounts(total=1), [])
-        assert lines(tree)[8] == "└ [bold]x[/] [@click=app.quit]y 1"
+        assert lines(tree)[9] == "└ [bold]x[/] [@click=app.quit]y 1"

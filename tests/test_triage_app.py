@@ -60,13 +60,14 @@ async def test_a_triage_run_with_undo_survives_a_restart(
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         assert current_title(app) == "Story 5"
-        # Star: stays on the article. Archive: moves on to the next one.
+        # Star: stays on the article. Archive: moves on to the next one,
+        # takes the article out of the Inbox and marks it read (the default).
         await pilot.press("s")
         assert flags_of(app, "Story 5").starred
         assert "Starred 1 article" in screen_text(app)
         await pilot.press("e")
         await pilot.pause()
-        assert flags_of(app, "Story 5").archived
+        assert flags_of(app, "Story 5").archived and flags_of(app, "Story 5").read
         assert current_title(app) == "Story 4"
         # Tag with the prompt.
         await pilot.press("t")
@@ -76,33 +77,39 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         await pilot.pause()
         assert flags_of(app, "Story 4").tags == frozenset({"later"})
         assert "later 1" in screen_text(app)
-        # Undo the tag, then the archive; redo the archive.
+        # Undo the tag, then the archive (the article stays read); redo the
+        # archive. Each step takes the cursor to the article it changed.
         await pilot.press("u")
         await wait_saved(pilot)  # run by the state writer
         assert flags_of(app, "Story 4").tags == frozenset()
+        assert current_title(app) == "Story 4"
         await pilot.press("u")
         await wait_saved(pilot)  # run by the state writer
-        assert not flags_of(app, "Story 5").archived
+        assert not flags_of(app, "Story 5").archived and flags_of(app, "Story 5").read
+        assert current_title(app) == "Story 5"
         await pilot.press("U")
         await wait_saved(pilot)  # run by the state writer
         assert flags_of(app, "Story 5").archived
+        assert current_title(app) == "Story 5"
         # Bulk: mark the Space view read after the prompt; only that view.
+        # Story 5 (archived, so read) is in it: 2 of its 3 are unread.
         app.query_one(TopicTree).select_facet(Facet("topic", "Space"))
         await wait_loaded(pilot)
         await pilot.press("A")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert "Mark 3 unread articles in this view" in screen_text(app)
+        assert "Mark 2 unread articles in this view (Topic: Space, 3 shown)" in screen_text(app)
         await pilot.press("y")
         await pilot.pause()
         assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         assert not any(flags_of(app, f"Story {i}").read for i in (0, 2, 4))
         assert "Space 3" in screen_text(app)
         assert app.library.triage.unread_of("topic", "Space") == 0
-        # And undo it, then redo it.
+        # And undo it (Story 5 was read before it), then redo it.
         await pilot.press("u")
         await wait_saved(pilot)  # run by the state writer
-        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3))
+        assert flags_of(app, "Story 5").read
         await pilot.press("U")
         await wait_saved(pilot)  # run by the state writer
         await pilot.press("q")
@@ -114,7 +121,8 @@ async def test_a_triage_run_with_undo_survives_a_restart(
         assert all(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
         await pilot.press("u")
         await wait_saved(pilot)  # run by the state writer
-        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3, 5))
+        assert not any(flags_of(app, f"Story {i}").read for i in (1, 3))
+        assert flags_of(app, "Story 5").read and flags_of(app, "Story 5").archived
 
 
 async def test_selection_and_range_act_together(make_store: StoreMaker, tmp_path: Path) -> None:

@@ -27,6 +27,18 @@ class Facet:
 
 
 ALL = Facet("all")
+INBOX = Facet("inbox")
+"""The start view: every article not archived."""
+NEW = Facet("new")
+"""Articles written since the last session ended."""
+FLAG_QUERIES = {
+    "inbox": "-is:archived",
+    "unread": "is:unread",
+    "starred": "is:starred",
+    "archived": "is:archived",
+}
+"""The query text of the triage nodes (written here: the first screen shows
+the Inbox's without importing the query engine)."""
 
 
 @dataclass(slots=True)
@@ -74,6 +86,7 @@ class Counts:
 FACET_NAMES = {
     "all": "All articles",
     "inbox": "Inbox",
+    "new": "New",
     "unread": "Unread",
     "starred": "Starred",
     "archived": "Archived",
@@ -103,17 +116,11 @@ def facet_title(facet: Facet) -> str:
 def facet_query(facet: Facet, saved: Mapping[str, str]) -> str:
     """The query text a tree node stands for (shown in the query bar);
     `saved` are the saved searches by name."""
-    from reader.search.query import (
-        category_query,
-        flag_query,
-        provider_query,
-        tag_query,
-        topic_query,
-    )
-
     kind, value = facet.kind, facet.value
-    if kind in {"inbox", "unread", "starred", "archived"}:
-        return flag_query(kind)
+    if kind in FLAG_QUERIES:
+        return FLAG_QUERIES[kind]
+    from reader.search.query import category_query, provider_query, tag_query, topic_query
+
     builders = {
         "topic": topic_query,
         "provider": provider_query,

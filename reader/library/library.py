@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -147,11 +147,20 @@ class Marks:
     unsaved: bool = False
     """A decision on it is shown but could not be saved yet."""
 
+    WIDTH = 5
+    """Cells `prefix` draws, always."""
+
     def prefix(self) -> str:
+        """The row's mark cells, one per mark, each blank when it is off:
+        `!` not saved (else `▌` selected), `●` unread, `★` starred,
+        `▪` archived, `#` tagged. A selected row that is not saved shows
+        `!`: its selection shows in the line's background."""
         return (
             ("!" if self.unsaved else "▌" if self.selected else " ")
             + ("●" if self.unread else " ")
-            + ("★" if self.starred else "▪" if self.archived else "#" if self.tagged else " ")
+            + ("★" if self.starred else " ")
+            + ("▪" if self.archived else " ")
+            + ("#" if self.tagged else " ")
         )
 
 
@@ -187,6 +196,8 @@ class Library:
         """Full-text index of article bodies, once it can be searched."""
         self.pacer = Pacer()
         """Background work waits on it while keys come in."""
+        self.new_paths: frozenset[str] = frozenset()
+        """Articles written since the last session ended (`find_new`)."""
         self.clock: Callable[[], float] = time.time
         """The time queries measure `age:` and `today` from."""
         self.loading = True
@@ -203,6 +214,7 @@ class Library:
         self.unsaved = Unsaved()
         self.unsaved_at_exit: list[str] = []
         """What could not be saved when the session closed."""
+        self._closed = False
         self._corpus: Corpus | None = None
         self._corpus_lock = threading.Lock()
         self._not_in_corpus: list[Row] = []
@@ -225,9 +237,11 @@ class Library:
         return self.writer.state if self.writer is not None else self._state
 
     def close(self) -> None:
-        """Stop background work and the writer (what is queued is written)."""
+        """Stop background work and the writer (what is queued is written);
+        again, it does nothing."""
         self.pacer.stop()
-        if self.writer is not None:
+        if self.writer is not None and not self._closed:
+            self._closed = True
             left = self.writer.close()
             self.unsaved_at_exit = [job.what for job in left if job.keep]
 
@@ -680,6 +694,11 @@ class Library:
         rows = self.rows
         return list(dict.fromkeys(rows[i].key for i in view))
 
+    def unread_rows(self, view: Sequence[int]) -> int:
+        """How many rows of `view` are unread."""
+        rows, flags = self.rows, self.flags
+        return sum(not flags.get(rows[i].key, NO_FLAGS).read for i in view)
+
     def unread_count(self, keys: Sequence[str]) -> int:
         flags = self.flags
         return sum(not flags.get(key, NO_FLAGS).read for key in keys)
@@ -694,6 +713,44 @@ class Library:
                 return position
             position += step
         return None
+
+    def inbox(self) -> list[int]:
+        """The Inbox: the default order without archived articles (made
+        here, not by the query engine, so that it can be the first screen)."""
+        archived = self.flag_sets.archived
+        if not archived:
+            return self.order
+        rows = self.rows
+        return [i for i in self.order if rows[i].key not in archived]
+
+    def indices_of(self, keys: Iterable[str]) -> set[int]:
+        """The live rows of `keys` (several files may share one key)."""
+        found: set[int] = set()
+        one, more = self.by_key.one, self.by_key.more
+        for key in keys:
+            if key in one:
+                found.add(one[key])
+                found.update(more.get(key, ()))
+        return found
+
+    def find_new(self, since: float) -> set[str] | None:
+        """(worker) Paths of the articles written after `since` (POSIX time),
+        from the index once the load has reconciled it; None without one."""
+        if self.index is None:
+            return None
+        import sqlite3
+
+        try:
+            return self.index.written_since(int(since * 1e9))
+        except sqlite3.Error:
+            return None
+
+    def new_view(self) -> list[int]:
+        """(UI) The New node's view: articles written since the last session."""
+        paths, rows = self.new_paths, self.rows
+        if not paths:
+            return []
+        return [i for i in self.order if rows[i].path in paths]
 
     def progress_of(self, view: Sequence[int]) -> ViewProgress:
         return view_progress(self.rows, view, self.flags)

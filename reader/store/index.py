@@ -484,6 +484,17 @@ class StoreIndex:
                 )
             }
 
+    def written_since(self, mtime_ns: int) -> set[str]:
+        """Paths of the indexed articles whose file was written after
+        `mtime_ns` (the tree's New node: what arrived since a time)."""
+        with self._lock:
+            return {
+                path
+                for (path,) in self._conn.execute(
+                    "SELECT path FROM files WHERE mtime_ns > ?", (mtime_ns,)
+                )
+            }
+
     def subfolders(self, folder: str = "") -> set[str]:
         """The folders right under `folder` ('' for the top) that hold
         indexed files, each ending in '/'."""

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
 from reader.config import Config
 from reader.library.library import Library
+from reader.library.session import Session, save_session
 from reader.resources import styles_path
 from reader.search.saved import SavedSearches
 from reader.store.index import StoreIndex
@@ -39,6 +41,9 @@ class NewsdeskApp(App[None]):
     TITLE = "newsdesk"
     CSS_PATH = [styles_path("app.tcss")]
 
+    BINDINGS = [Binding("Q", "quit", "Quit from any screen", show=False)]
+    """`q` is the main screen's (it closes the other screens); `Q` quits anywhere."""
+
     def __init__(
         self,
         root: Path,
@@ -49,6 +54,8 @@ class NewsdeskApp(App[None]):
         index: StoreIndex | None = None,
         notices: Iterable[str] = (),
         saved: SavedSearches | None = None,
+        session: Session | None = None,
+        session_file: Path | None = None,
     ) -> None:
         super().__init__()
         self.notices = list(notices)
@@ -57,9 +64,21 @@ class NewsdeskApp(App[None]):
         self.store_title = shown_path(title or root)
         self.library = Library(root, index=index, state=state, saved=saved)
         """The open store: rows, flags, views' inputs, the state writer."""
+        if session is not None and session.store != str(root):
+            session = None  # another store's
+        self.session = session
+        """Where the last session stopped (restored on mount)."""
+        self.session_file = session_file
+        """Where this session is kept when it ends (None: nowhere)."""
+        self.session_error: str | None = None
+        """Why this session could not be kept (for the command line)."""
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.library, self.config)
+        # Background threads (loading, flags, indexing) hand the interpreter
+        # back every millisecond rather than every five: keys, and the first
+        # screen, get it sooner. (Set before the main screen starts them.)
+        sys.setswitchinterval(0.001)
+        return MainScreen(self.library, self.config, self.session)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -70,9 +89,6 @@ class NewsdeskApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        # Background threads (loading, indexing) hand the interpreter back
-        # every millisecond rather than every five: keys get answered sooner.
-        sys.setswitchinterval(0.001)
         self.sub_title = self.store_title
         for notice in self.notices:
             self.notify(notice, severity="warning", markup=False, timeout=12)
@@ -82,18 +98,38 @@ class NewsdeskApp(App[None]):
             event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
         ):
             self.library.pacer.touch()
+        screen = self.screen_stack[-1] if self.screen_stack else None
         if (
             isinstance(event, events.Key)
-            and event.key == "slash"
-            and isinstance(self.screen, MainScreen)
+            and isinstance(screen, MainScreen)
             and not isinstance(self.focused, Input)
         ):
-            # The query bar takes the focus now, not once the keys read with
-            # this one have gone to the list: a query typed fast or pasted
-            # would work the list's keys (`s` stars, `u` undoes, `q` quits).
-            self.screen.action_search()
-            return
+            if event.key == "slash":
+                # The query bar takes the focus now, not once the keys read
+                # with this one have gone to the list: a query typed fast or
+                # pasted would work the list's keys (`s` stars, `u` undoes).
+                screen.action_search()
+                return
+            if self._count_key(screen, event):
+                return
         await super().on_event(event)
+
+    def _count_key(self, screen: MainScreen, event: events.Key) -> bool:
+        """A number typed before a key repeats it (`5j`, `3e`): digits are
+        kept (and shown) here; the key after them is sent that many times.
+        Whether the key was taken."""
+        digit = event.character if event.character and event.character.isdecimal() else None
+        if digit is not None and event.character is not None and (screen.count or digit != "0"):
+            screen.count_typed(digit)
+            return True
+        if not screen.count:
+            return False
+        times = screen.take_count()
+        if event.key == "escape":
+            return True  # the count is dropped
+        for _ in range(times - 1):
+            self.simulate_key(event.key)
+        return False
 
     # -- quitting -------------------------------------------------------------------
 
@@ -118,11 +154,23 @@ class NewsdeskApp(App[None]):
 
     async def _quit_now(self) -> None:
         # What is queued is written before the app goes (a moment at most).
-        await asyncio.to_thread(self.library.close)
+        session = self.main_screen.session_now()
+        await asyncio.to_thread(self._close, session)
         await super().action_quit()
 
-    def on_unmount(self) -> None:
+    def _close(self, session: Session | None = None) -> None:
+        """Close the library (its writer writes what is queued) and keep
+        where this session stopped; off the UI thread when quitting."""
         self.library.close()
+        if session is not None and self.session_file is not None:
+            try:
+                save_session(self.session_file, session)
+            except OSError as error:
+                self.session_error = str(error)
+            self.session_file = None  # kept once
+
+    def on_unmount(self) -> None:
+        self._close()
 
     @property
     def unsaved_at_exit(self) -> list[str]:
@@ -133,14 +181,14 @@ class NewsdeskApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(MainScreen.BINDINGS))
+            self.push_screen(HelpScreen([*MainScreen.BINDINGS, *self.BINDINGS]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own "Quit" would skip the question about decisions not
         # saved, and its "Keys" panel squeezes the list: newsdesk has both.
-        for command in super().get_system_commands(screen):
-            if command.title not in {"Quit", "Keys"}:
-                yield command
+        for system in super().get_system_commands(screen):
+            if system.title not in {"Quit", "Keys"}:
+                yield system
         main = self.main_screen
         for command in MAIN_COMMANDS:
             if not command.title:

@@ -27,13 +27,14 @@ from textual.worker import get_current_worker
 
 from reader import gc_pause, timings
 from reader.config import Config
-from reader.library.facets import ALL, Facet, facet_query, facet_title
+from reader.library.facets import ALL, FLAG_QUERIES, INBOX, NEW, Facet, facet_query, facet_title
 from reader.library.library import Intake, Library, Update
+from reader.library.session import Session
 from reader.model import Article, Problem, Row
 from reader.store.files import ParseError, read_article
 from reader.store.loader import FIRST_BATCH, Progress
 from reader.text import shown_path
-from reader.triage.state import Change, Field
+from reader.triage.state import NO_FLAGS, Change, Field
 from reader.triage.writer import ChangedElsewhere, Done, Failed, Outcome, Recovered, restore_job
 from reader.ui.keys import main_bindings
 from reader.ui.lines.kept_lines import KeptHorizontal, KeptScreen, KeptVertical
@@ -43,6 +44,7 @@ from reader.ui.messages import (
     FlagsLoaded,
     LoadFinished,
     LoadProgressed,
+    NewFound,
     QueryFailed,
     SavedCounted,
     StateChangedElsewhere,
@@ -88,16 +90,31 @@ class MainScreen(KeptScreen):
     """Browse and triage the open store."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    AUTO_FOCUS = "#articles"
+    """The list has the focus from the start (not the tree, first in the layout)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*main_bindings()]
 
-    def __init__(self, library: Library, config: Config) -> None:
+    def __init__(self, library: Library, config: Config, session: Session | None = None) -> None:
         super().__init__(id="_default")
         self.library = library
         self.config = config
-        self.facet: Facet = ALL
+        self.last_session = session
+        """Where the last session stopped: restored on mount."""
+        self._restore: tuple[str, int] | None = None
+        """The article (path) and place the cursor goes back to, once shown."""
+        self.facet: Facet = INBOX
         self.current_query: Query | None = None
-        """The query the list shows (None: the default view)."""
+        """The query the list shows (None: the facet's own view)."""
+        self._tree_facet: Facet = INBOX
+        """The view last chosen in the tree (escape from a typed query goes back)."""
+        self._query_error = False
+        """Whether the query bar holds an error (the list keeps the last good query)."""
+        self._landing: set[int] | None = None
+        """Rows an undo or redo changed: the cursor goes to the first shown."""
+        self._landing_switched = False
+        self.count = 0
+        """A number typed before a key, to repeat it (0: none)."""
         self._query_generation = 0
         self._search_timer: Timer | None = None
         self._search_pending = False
@@ -144,6 +161,9 @@ class MainScreen(KeptScreen):
         articles.marks = library.marks
         articles.on_width = self.list_header.fit
         articles.focus()
+        self.query_bar.show_query(FLAG_QUERIES["inbox"])
+        if self.last_session is not None:
+            self._restore_session(self.last_session)
         # The toasts' rack hides itself when the screen first shows, and
         # that lays out the screen once more (30 ms) before the first frame:
         # hidden now, it is hidden with the first layout.
@@ -164,6 +184,77 @@ class MainScreen(KeptScreen):
             self.set_timer(LOAD_DEFERRED_AT_MOST, self._start_deferred_load)
         else:
             self._load(shown)
+
+    # -- sessions --------------------------------------------------------------------
+
+    def _restore_session(self, session: Session) -> None:
+        """Back to the view, article and tree of the last session."""
+        if session.tree_hidden and self.tree_visible:
+            self.action_toggle_tree()
+        if session.article is not None:
+            self._restore = (session.article, session.position)
+        facet = Facet(session.kind, session.value)
+        if facet.kind == "query":
+            self.query_bar.show_query(session.value)
+            if self._set_query(session.value):
+                self.facet = facet
+        elif facet.kind in {"all", "inbox", "new", "unread", "starred", "archived", "saved",
+                            "topic", "provider", "category", "tag"}:  # fmt: skip
+            if facet.kind == "saved" and facet.value not in self.library.saved.items:
+                return
+            self._tree_facet = facet
+            self.facet = facet
+            text = facet_query(facet, self.library.saved.items)
+            self.query_bar.show_query(text)
+            if facet not in (INBOX, NEW, ALL):
+                self._set_query(text)
+            self.call_after_refresh(self.topic_tree.select_facet, facet)
+
+    def session_now(self) -> Session:
+        """Where this session stops (kept for the next one)."""
+        row = self.articles.current_row
+        return Session(
+            store=str(self.library.root),
+            kind=self.facet.kind if self.facet.kind != "problem" else "inbox",
+            value=self.facet.value if self.facet.kind != "problem" else "",
+            article=None if row is None else self.library.rows[row].path,
+            position=self.articles.cursor,
+            tree_hidden=not self.tree_visible,
+            ended=time.time(),
+        )
+
+    def _restore_cursor(self, view: list[int], final: bool) -> None:
+        """The cursor back on the last session's article once the view holds
+        it; when it is gone (`final`: the load is over), at its old place."""
+        if self._restore is None:
+            return
+        path, position = self._restore
+        index = self.library.path_index.get(path)
+        if index is not None and self.articles.move_to_row(index):
+            self._restore = None
+        elif final:
+            self._restore = None
+            if view:
+                self.articles.move_to(min(position, len(view) - 1))
+
+    @work(thread=True, exclusive=True, group="new", exit_on_error=False)
+    def _find_new(self, since: float) -> None:
+        paths = self.library.find_new(since)
+        if paths is not None:
+            self.post_message(NewFound(paths))
+
+    @on(NewFound)
+    def _new_found(self, message: NewFound) -> None:
+        library = self.library
+        library.new_paths = frozenset(message.paths) | library.new_paths
+        self._update_new()
+        if self.facet == NEW:
+            self.refresh_view()
+
+    def _update_new(self) -> None:
+        library = self.library
+        live = library.path_index
+        self.topic_tree.update_new(sum(1 for path in library.new_paths if path in live))
 
     # -- loading --------------------------------------------------------------------
 
@@ -247,7 +338,11 @@ class MainScreen(KeptScreen):
         self._schedule_saved_counts()
         if library.index is not None:
             self._watch(library.load_started_wall)
+            if self.last_session is not None and self.last_session.ended:
+                self._find_new(self.last_session.ended)
         self._index_bodies()
+        if self._restore is not None:
+            self.refresh_view(anchor="row")  # the article may be gone: its place then
 
     @work(thread=True, exclusive=True, group="flags", exit_on_error=False)
     def _load_flags(self) -> None:
@@ -266,7 +361,7 @@ class MainScreen(KeptScreen):
             library.writer.call(lambda state: state.check(), what="integrity check")
         self._update_tree()
         self._refresh_marks()
-        if self.current_query is not None and self.current_query.uses_flags:
+        if self._view_uses_flags():
             self.refresh_view()
         self._schedule_saved_counts()
 
@@ -353,6 +448,12 @@ class MainScreen(KeptScreen):
         library = self.library
         applied = library.apply_updates(updates)
         self._update_tree()
+        if not library.loading:
+            # Files that arrive while newsdesk runs are new too.
+            arrived = {u.path for u in updates if u.old is None and isinstance(u.item, Row)}
+            if arrived:
+                library.new_paths = library.new_paths | arrived
+            self._update_new()
         detail = self.detail
         if detail.article is not None and detail.article.path in applied.paths:
             if detail.article.path not in library.path_index:
@@ -379,6 +480,10 @@ class MainScreen(KeptScreen):
         query = self.current_query
         if self.facet.kind in {"problems", "problem"}:
             self._show_view(self.facet, [], anchor)
+        elif self.facet == INBOX:
+            self._show_view(self.facet, self.library.inbox(), anchor)
+        elif self.facet == NEW:
+            self._show_view(self.facet, self.library.new_view(), anchor)
         elif query is None or (query.is_empty and not query.sort):
             self._show_view(self.facet, self.library.order, anchor)
         else:
@@ -386,6 +491,11 @@ class MainScreen(KeptScreen):
             self._evaluate(self._query_generation, self.facet, query, anchor)
             if self._search_timer is None:
                 self._search_timer = self.set_timer(SEARCH_NOTICE, self._search_takes_long)
+
+    def _view_uses_flags(self) -> bool:
+        """Whether a decision can change which articles the view holds."""
+        query = self.current_query
+        return self.facet == INBOX or (query is not None and query.uses_flags)
 
     def _search_takes_long(self) -> None:
         self._search_timer = None
@@ -452,7 +562,9 @@ class MainScreen(KeptScreen):
         else:
             articles.empty_message = "No articles here."
         articles.set_view(view, anchor=anchor)
+        self._restore_cursor(view, final=not self.library.loading)
         self._update_status()
+        self._land()
         if not self._first_screen and view:
             self._first_screen = True
             self.call_after_refresh(self._first_screen_out)
@@ -502,7 +614,15 @@ class MainScreen(KeptScreen):
 
     @on(TopicTree.FacetSelected)
     def _facet_selected(self, event: TopicTree.FacetSelected) -> None:
-        facet = event.facet
+        self._tree_facet = event.facet
+        self._show_facet(event.facet)
+
+    def _show_facet(self, facet: Facet, *, select: bool = False) -> None:
+        """Show a tree node's view (`select`: and put the tree's cursor on it)."""
+        if select:
+            self._tree_facet = facet
+            with self.topic_tree.prevent(TopicTree.FacetSelected):
+                self.topic_tree.select_facet(facet)
         if facet == self.facet:
             return
         self.facet = facet
@@ -522,8 +642,16 @@ class MainScreen(KeptScreen):
         try:
             query = parse(text)
         except QueryError as error:
-            self.query_bar.show_error(error_text(text, error.message, error.start, error.end))
+            # The list shows the query applied before this edit began (never
+            # a prefix of what is being typed), and says so.
+            kept = self.query_bar.kept
+            showing = kept if kept.strip() else facet_title(self._tree_facet)
+            self._query_error = True
+            self.query_bar.show_error(
+                error_text(text, error.message, error.start, error.end, showing or "everything")
+            )
             return False
+        self._query_error = False
         self.query_bar.show_error(None)
         self.current_query = query
         if query.uses_clock and self._clock_timer is None:
@@ -540,28 +668,65 @@ class MainScreen(KeptScreen):
         if self._set_query(event.text):
             self.facet = Facet("query", event.text)
             self.refresh_view(anchor="top")
+            return
+        # An error: back to what was applied when the edit began.
+        kept = self.query_bar.kept
+        applied = self.current_query.source if self.current_query is not None else ""
+        if applied != kept:
+            self._apply_kept(kept)
+
+    def _apply_kept(self, kept: str) -> None:
+        """Show the view of `kept` (the bar's query before the edit) while
+        the bar keeps its error."""
+        from reader.search.query import QueryError, parse
+
+        tree_text = facet_query(self._tree_facet, self.library.saved.items)
+        try:
+            self.current_query = parse(kept)
+        except QueryError:
+            return
+        self.facet = self._tree_facet if kept == tree_text else Facet("query", kept)
+        self.refresh_view(anchor="top")
 
     @on(QueryBar.Submitted)
     def _query_kept(self, event: QueryBar.Submitted) -> None:
+        if self._query_error:
+            self.app.bell()  # the bar stays open on its error: fix it, or escape
+            return
         self.articles.focus()
 
     @on(QueryBar.Cancelled)
     def _query_cancelled(self, event: QueryBar.Cancelled) -> None:
-        if self._set_query(event.previous):
-            self.facet = Facet("query", event.previous) if event.previous else ALL
+        if not event.previous.strip():
+            self._query_error = False
+            self.query_bar.show_error(None)
+            self.facet = Facet("query", "")  # so that the tree's view is shown again
+            self._show_facet(self._tree_facet)
+        elif self._set_query(event.previous):
+            if event.previous != facet_query(self._tree_facet, self.library.saved.items):
+                self.facet = Facet("query", event.previous)
+            else:
+                self.facet = self._tree_facet
             self.refresh_view(anchor="top")
         self.articles.focus()
 
     def action_save_search(self) -> None:
         query = self.current_query
         text = query.source if query is not None else ""
+        if self._query_error:
+            self.notify(
+                "The query has an error (see the bar): nothing was saved.", severity="warning"
+            )
+            return
         if not text.strip():
             self.notify("Type a query first (/), then S saves it.", severity="warning")
             return
         saved = self.library.saved
 
         def named(name: str | None) -> None:
-            if name:
+            if name is not None and not name.strip():
+                self.notify("The name is empty: nothing was saved.", severity="warning")
+            elif name:
                 saved.save(name, text, write=False)
                 self._saved_changed()
                 self.notify(f"Saved search {name!r}: {text}", markup=False)
@@ -573,10 +738,15 @@ class MainScreen(KeptScreen):
     @on(TopicTree.SavedRename)
     def _saved_rename(self, event: TopicTree.SavedRename) -> None:
         def renamed(name: str | None) -> None:
-            if name and name != event.name:
+            if name is not None and not name.strip():
+                self.notify("The name is empty: the search keeps its name.", severity="warning")
+            elif name and name != event.name:
                 self.library.saved.rename(event.name, name, write=False)
                 self._saved_counts[name] = self._saved_counts.pop(event.name, 0)
                 self._saved_changed()
+                if self.facet == Facet("saved", event.name):
+                    self.facet = Facet("saved", name)
+                    self._show_facet(self.facet, select=True)
 
         self.app.push_screen(TextPrompt("Rename the saved search", value=event.name), renamed)
 
@@ -587,6 +757,11 @@ class MainScreen(KeptScreen):
                 self.library.saved.delete(event.name, write=False)
                 self._saved_counts.pop(event.name, None)
                 self._saved_changed()
+                if self.facet == Facet("saved", event.name) or self._tree_facet == Facet(
+                    "saved", event.name
+                ):
+                    # Its view is gone: back to the Inbox, the tree's cursor on it.
+                    self._show_facet(INBOX, select=True)
 
         self.app.push_screen(ConfirmScreen(f"Delete the saved search {event.name!r}?"), confirmed)
 
@@ -627,6 +802,7 @@ class MainScreen(KeptScreen):
         for timer in (self._detail_timer, self._read_timer):
             if timer is not None:
                 timer.stop()
+        self._show_position()
         if event.row is None:
             if self.facet.kind != "problem":
                 self._show_in_detail("Nothing selected")
@@ -691,10 +867,26 @@ class MainScreen(KeptScreen):
         """Show an article (and its related list), a problem or a message."""
         if isinstance(what, Article):
             self.detail.show_article(what)
+            self._show_flags()
         elif isinstance(what, Problem):
             self.detail.show_problem(what)
         else:
             self.detail.show_message(what)
+
+    def _show_flags(self) -> None:
+        """The triage state of the article in the detail pane (cheap when
+        unchanged: called after every decision)."""
+        article = self.detail.article
+        library = self.library
+        if article is None:
+            return
+        if not library.flags_loaded:
+            self.detail.show_flags(None)
+            return
+        key = article.key
+        self.detail.show_flags(
+            library.flags.get(key, NO_FLAGS), unsaved=key in library.unsaved.keys
+        )
 
     @on(ArticleList.Opened)
     def _opened(self, event: ArticleList.Opened) -> None:
@@ -818,19 +1010,50 @@ class MainScreen(KeptScreen):
         self._update_tree()
         if remember:
             suffix = "  (u undoes)" if change.changed and change.kind == "do" else ""
-            self.status_line.show_action(change.description + suffix)
+            self.status_line.show_action(self._described(change) + suffix)
         articles = self.articles
-        query = self.current_query
-        if query is not None and query.uses_flags and change.changed:
+        if self._view_uses_flags() and change.changed:
             articles.refresh_rows()  # until the new view comes
+            self._show_flags()
             self.refresh_view(anchor="position" if advance else "row")
         else:
             if advance:
                 articles.action_cursor_down()
             self._refresh_marks()
+            self._land()
+
+    def _described(self, change: Change) -> str:
+        """The change's description, naming the article when it is one."""
+        if len(change.keys) != 1:
+            return change.description
+        rows = self.library.indices_of(change.keys)
+        if not rows:
+            return change.description
+        title = self.library.rows[min(rows)].title
+        short = title if len(title) <= 40 else title[:39].rstrip() + "…"
+        return f'{change.description}: "{short}"'
+
+    def _land(self) -> None:
+        """After an undo or redo: the cursor on the first row it changed in
+        the view; when the view holds none of them, All articles shows them."""
+        rows = self._landing
+        if rows is None:
+            return
+        view = self.articles.view
+        position = next((p for p, i in enumerate(view) if i in rows), None)
+        if position is not None:
+            self._landing = None
+            self.articles.move_to(position)
+        elif not self._landing_switched and self.facet != ALL:
+            self._landing_switched = True
+            self.notify(f"Shown in All articles: {facet_title(self.facet)} does not hold it.")
+            self._show_facet(ALL, select=True)
+        else:
+            self._landing = None
 
     def _refresh_marks(self) -> None:
         self.articles.refresh_rows()
+        self._show_flags()
         self._update_status()
 
     # -- saving -------------------------------------------------------------------------
@@ -855,6 +1078,9 @@ class MainScreen(KeptScreen):
             change, said = result
             if change is None:
                 self.status_line.show_action(f"{said}.")
+            else:
+                self._landing = self.library.indices_of(change.keys) or None
+                self._landing_switched = False
             self._apply(change)
         elif job.keep and isinstance(result, Change) and set(result.keys) != set(job.keys):
             # The file did not hold what the screen showed (another newsdesk
@@ -935,7 +1161,17 @@ class MainScreen(KeptScreen):
         self._decide("starred", None, advance=self.config.advance_after_star)
 
     def action_archive(self) -> None:
-        self._decide("archived", None, advance=True)
+        library = self.library
+        keys = library.targets(self.articles.current_row)
+        archiving = any(not library.flags.get(key, NO_FLAGS).archived for key in keys)
+        if self.config.archive_marks_read and archiving and library.flags_loaded:
+            # Done with it: read too. Saved first, so that `u` undoes the
+            # archive (back in the Inbox, still read), and a second `u` the read.
+            if library.unread_count(keys):
+                self._decide("read", True, keys, remember=False)
+            self._decide("archived", True, keys, advance=True)
+        else:
+            self._decide("archived", None, keys, advance=True)
 
     def action_undo(self) -> None:
         self._undo_or_redo("undo")
@@ -977,7 +1213,9 @@ class MainScreen(KeptScreen):
         library = self.library
         view = self.articles.view
         keys = library.view_keys(view)
-        unread = library.unread_count(keys)
+        # Counted in articles (rows), as the status line counts them: files
+        # that share a webUrl share one state, and each is an article here.
+        unread = library.unread_rows(view)
         if not unread:
             self.notify("Every article in this view is already read.")
             return
@@ -1022,6 +1260,11 @@ class MainScreen(KeptScreen):
         if self.library.selected:
             self.library.selected.clear()
             self._refresh_marks()
+        elif self.facet.kind == "query" and self.articles.has_focus:
+            # A typed query: back to the view chosen in the tree.
+            self.query_bar.show_query(facet_query(self._tree_facet, self.library.saved.items))
+            self._query_error = False
+            self._show_facet(self._tree_facet)
         else:
             self.articles.focus()
 
@@ -1040,6 +1283,25 @@ class MainScreen(KeptScreen):
         self._move_to_unread(-1)
 
     # -- status ------------------------------------------------------------------------------
+
+    COUNT_MOST = 999
+    """The largest count a key can be repeated by."""
+
+    def count_typed(self, digit: str) -> None:
+        """A digit of a count (`5j`): kept, and shown where the position is."""
+        self.count = min(self.count * 10 + int(digit), self.COUNT_MOST)
+        self.status_line.show_position(f"{self.count}…")
+
+    def take_count(self) -> int:
+        """The count typed (at least 1), then forgotten."""
+        times, self.count = max(self.count, 1), 0
+        self._show_position()
+        return times
+
+    def _show_position(self) -> None:
+        view = self.articles.view
+        shown = f"{self.articles.cursor + 1:,} of {len(view):,}" if view else ""
+        self.status_line.show_position(shown)
 
     def _update_status(self) -> None:
         status = self.status_line
@@ -1066,6 +1328,7 @@ class MainScreen(KeptScreen):
             text.append(SEPARATOR, style="dim")
         if self._search_pending:
             text.append("Searching…" + SEPARATOR, style="italic")
+        self._show_position()
         text.append(facet_title(self.facet), style="bold")
         if self.facet.kind in {"query", "saved"}:
             text.append(f" · {len(view):,} match{'es' if len(view) != 1 else ''}", style="bold")

@@ -25,6 +25,7 @@ __all__ = [
     "FlagsLoaded",
     "LoadFinished",
     "LoadProgressed",
+    "NewFound",
     "QueryFailed",
     "SavedCounted",
     "StateChangedElsewhere",
@@ -129,6 +130,14 @@ class StoreNotice(Message):
 
 class BodiesReady(Message):
     """Article bodies can be searched."""
+
+
+class NewFound(Message):
+    """The articles written since the last session ended."""
+
+    def __init__(self, paths: set[str]) -> None:
+        super().__init__()
+        self.paths = paths
 
 
 class SavedCounted(Message):

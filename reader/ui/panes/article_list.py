@@ -28,7 +28,8 @@ from reader.ui.lines.scrollbar import ThumbScrollBarMixin
 
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
-MARKS_WIDTH = 3
+MARKS_WIDTH = Marks.WIDTH + 1
+"""The mark cells (`Marks.prefix`) and a blank cell before the date."""
 
 
 PLAIN = Marks()
@@ -141,6 +142,9 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         self.empty_message = "Loading…"
         self.marks: Callable[[Row], Marks] = lambda row: PLAIN
         """How each row is marked (read, star, selection): set by the app."""
+        self._columns: dict[str, tuple[Style, Style]] = {}
+        """Column styles without their background, by component name (with
+        the style each was made from)."""
         self._text_width = -1
         self.on_width: Callable[[int], object] | None = None
         """Called with the text width whenever it changes (column header)."""
@@ -292,9 +296,19 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             return Strip([Segment(fit(" " + self.empty_message, width), style)])
         return Strip.blank(width, base)
 
+    def _column(self, name: str) -> Style:
+        """Component style `name` without its background: Textual's comes
+        with the list's own, which would hide the selection's."""
+        full = self._style(name)
+        kept = self._columns.get(name)
+        if kept is None or kept[0] is not full:
+            kept = self._columns[name] = (full, Style(color=full.color) + full.without_color)
+        return kept[1]
+
     def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
         base = self._style("")
         style = self._style
+        column = self._column
         marks = self.marks(row)
         line_style = base
         if marks.selected:
@@ -308,31 +322,31 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         if is_cursor:
             title_style = line_style + Style(bold=marks.unread)
         else:
-            title_style = line_style + style(
+            title_style = line_style + column(
                 "article-list--unread" if marks.unread else "article-list--read"
             )
-        marks_style = _over(line_style, style("article-list--marks"), is_cursor)
+        marks_style = _over(line_style, column("article-list--marks"), is_cursor)
         if marks.unsaved:
             marks_style += Style(color="red", bold=True)
         segments: list[Segment] = [Segment(marks.prefix(), marks_style)]
         segments.append(
             Segment(
-                fit(format_date(row.published), DATE_WIDTH) + " ",
-                _over(line_style, style("article-list--date"), is_cursor),
+                " " + fit(format_date(row.published), DATE_WIDTH) + " ",
+                _over(line_style, column("article-list--date"), is_cursor),
             )
         )
         if provider_width:
             segments.append(
                 Segment(
                     fit(row.provider or row.domain, provider_width) + " ",
-                    _over(line_style, style("article-list--provider"), is_cursor),
+                    _over(line_style, column("article-list--provider"), is_cursor),
                 )
             )
         segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", title_style))
         segments.append(
             Segment(
                 quality.rjust(QUALITY_WIDTH) + " ",
-                _over(line_style, style("article-list--quality"), is_cursor),
+                _over(line_style, column("article-list--quality"), is_cursor),
             )
         )
         return Strip(segments).extend_cell_length(width, line_style).crop(0, width)

@@ -30,6 +30,7 @@ from textual.visual import Visual
 from reader.model import Article, Problem, Related
 from reader.store.files import MAX_READ
 from reader.text import shown_path
+from reader.triage.state import Flags
 from reader.ui.lines.kept_lines import KeptLinesMixin
 from reader.ui.lines.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
@@ -158,6 +159,27 @@ def article_header(article: Article) -> Text:
     return text
 
 
+def flags_content(flags: Flags, unsaved: bool = False) -> Content:
+    """The article's triage state as one line: read or unread, starred,
+    archived, its tags (sorted) and whether a decision is not saved yet.
+    Tags are user data: they go in as text, never as markup."""
+    parts: list[str | tuple[str, str]] = [("read", "dim") if flags.read else ("unread", "bold")]
+    if flags.starred:
+        parts.append(("★ starred", "bold $text-accent"))
+    if flags.archived:
+        parts.append(("archived", "$text-secondary"))
+    for tag in sorted(flags.tags, key=lambda tag: (tag.casefold(), tag)):
+        parts.append(("#" + tag, "$text-secondary"))
+    if unsaved:
+        parts.append(("not saved", "bold $text-error"))
+    separated: list[str | tuple[str, str]] = []
+    for part in parts:
+        if separated:
+            separated.append((" · ", "dim"))
+        separated.append(part)
+    return Content.assemble(*separated)
+
+
 class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """One article: header, excerpt, body (in parts), related items, links.
 
@@ -234,6 +256,12 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         """A part of the body is being parsed in a thread."""
         self._more_wanted = 0
         """`+` presses waiting for that parse to finish."""
+        self._flags: tuple[Flags, bool] | None = None
+        """The article's triage state and whether it is unsaved (None: unknown)."""
+        self._flags_of: tuple[str, str] | None = None
+        """The (path, key) of the article `_flags` belong to."""
+        self._flags_lines: tuple[int, int] | None = None
+        """Where the state line's lines start and end in `_lines`."""
 
     # -- what is shown -------------------------------------------------------
 
@@ -248,6 +276,12 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         return self._more().plain
 
     @property
+    def flags_text(self) -> str:
+        """The article's state line, as plain text ("" when none is shown)."""
+        flags = self._flags_part()
+        return "" if flags is None else flags[1].plain
+
+    @property
     def related_current(self) -> Related | None:
         """The related item under the cursor, when the cursor is on one."""
         index = self.related_cursor
@@ -256,6 +290,11 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         return self.related[index]
 
     def show_article(self, article: Article) -> None:
+        """Show `article`. Its state line (`show_flags`) stays when it is the
+        article already shown (same path and key), else it goes until the
+        next `show_flags`."""
+        if self._flags_of != (article.path, article.key):
+            self._flags = self._flags_of = None
         self.article = article
         head = [Content.from_rich_text(article_header(article))]
         if article.excerpt:
@@ -279,6 +318,48 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
             self._parse_body(chunks[0], article.web_url, append=False)
         self._relayout(home=True)
 
+    def show_flags(self, flags: Flags | None, unsaved: bool = False) -> None:
+        """Show the triage state of the article shown, under its header:
+        read or unread, starred, archived, its tags, and "not saved" when
+        `unsaved`. None: not known yet (no line). Cheap when nothing changed,
+        and otherwise only the state line is drawn again (unless it grows or
+        shrinks, when the lines below it move). Nothing without an article."""
+        article = self.article
+        if article is None:
+            return
+        state = None if flags is None else (flags, unsaved)
+        owner = (article.path, article.key)
+        if state == self._flags and owner == self._flags_of:
+            return
+        self._flags, self._flags_of = state, owner
+        self._redraw_flags()
+
+    def _flags_part(self) -> tuple[tuple[object, ...], Content] | None:
+        if self._flags is None:
+            return None
+        flags, unsaved = self._flags
+        return ("flags", flags, unsaved), flags_content(flags, unsaved)
+
+    def _redraw_flags(self) -> None:
+        """Put the new state line in place of the old when it takes as many
+        lines, and redraw just those; else lay the document out again."""
+        span, part = self._flags_lines, self._flags_part()
+        width = self._wrapped_width
+        if span is None or part is None or width != self.scrollable_content_region.width:
+            self._relayout()
+            return
+        key, content = part
+        strips = Visual.to_strips(self, content, width, None, self.visual_style, pad=True)
+        start, end = span
+        if len(strips) != end - start:
+            self._relayout()
+            return
+        self._lines[start:end] = strips
+        self._wrapped = {
+            (key if old[0] == "flags" else old): lines for old, lines in self._wrapped.items()
+        }
+        self.refresh_lines(start, end - start)
+
     def show_problem(self, problem: Problem) -> None:
         text = Text()
         text.append("Could not read this file\n", style="bold red")
@@ -291,6 +372,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
 
     def _show_only(self, content: Content) -> None:
         self.article = None
+        self._flags = self._flags_of = None
         self.related, self.related_cursor = (), None
         self._rest = []
         self._new_generation()
@@ -311,6 +393,10 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         parts: list[tuple[tuple[object, ...], Content]] = [
             (("head", index), content) for index, content in enumerate(self._head)
         ]
+        flags = self._flags_part()
+        if flags is not None:
+            # Right under the article's header, before its excerpt.
+            parts.insert(min(1, len(parts)), flags)
         if self._body:
             parts.append((("body", self._body_version), self._body))
         more = self._more()
@@ -486,9 +572,10 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         blank = Strip.blank(width, style.rich_style)
         lines: list[Strip] = []
         items: list[tuple[int, int]] = []
+        flags_lines: tuple[int, int] | None = None
         wrapped: dict[tuple[object, ...], list[Strip]] = {}
         for index, (key, content) in enumerate(self._parts()):
-            if index and key[0] != "related":
+            if index and key[0] not in ("related", "flags"):
                 lines.append(blank)
             strips = self._wrapped.get(key)
             if strips is None:
@@ -496,10 +583,13 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
             wrapped[key] = strips
             if key[0] == "related":
                 items.append((len(lines), len(lines) + len(strips)))
+            elif key[0] == "flags":
+                flags_lines = (len(lines), len(lines) + len(strips))
             lines.extend(strips)
         self._wrapped = wrapped
         self._lines = lines
         self._item_lines = items
+        self._flags_lines = flags_lines
         self.set_virtual_size(Size(width, len(lines)))
 
     def on_resize(self) -> None:

@@ -14,8 +14,9 @@ from reader.ui.lines.kept_lines import KeptLinesMixin
 PLACEHOLDER = "/ search: words, topic:AI, is:unread, quality:>=50, age:<7d, sort:-heat …"
 
 
-def error_text(query: str, message: str, start: int, end: int) -> Text:
-    """The message, then the query with the bad part underlined and marked."""
+def error_text(query: str, message: str, start: int, end: int, showing: str | None = None) -> Text:
+    """The message, then the query with the bad part underlined and marked;
+    then, dimmed, what the list shows meanwhile (`showing`)."""
     text = Text()
     text.append("✗ ", style="bold red")
     text.append(message)
@@ -23,6 +24,8 @@ def error_text(query: str, message: str, start: int, end: int) -> Text:
     text.append(query[:start])
     text.append(query[start:end] or " ", style="bold red underline")
     text.append(query[end:])
+    if showing is not None:
+        text.append(f"\n  showing: {showing}", style="dim")
     return text
 
 

@@ -45,6 +45,7 @@ class StatusLine(KeptLinesMixin, Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._position = Content("")
         self._status = Content("")
         self._action = Content("")
         self._progress: tuple[int, int | None] | None = None
@@ -56,6 +57,15 @@ class StatusLine(KeptLinesMixin, Widget):
     @property
     def action(self) -> str:
         return self._action.plain
+
+    @property
+    def position(self) -> str:
+        return self._position.plain
+
+    def show_position(self, text: str) -> None:
+        """Where the cursor is ("37 of 412"), or a count being typed: its
+        own part, so that a key redraws this line and computes nothing else."""
+        self._set(position=Content.styled(text, "bold") + Content("  │  ") if text else Content(""))
 
     def show_status(self, text: Text) -> None:
         self._set(status=Content.from_rich_text(text))
@@ -71,12 +81,13 @@ class StatusLine(KeptLinesMixin, Widget):
         self._set(progress=None)
 
     def _set(self, **parts: object) -> None:
-        before = (self._status, self._action, self._progress)
+        before = (self._position, self._status, self._action, self._progress)
+        self._position = parts.get("position", self._position)  # type: ignore[assignment]
         self._status = parts.get("status", self._status)  # type: ignore[assignment]
         self._action = parts.get("action", self._action)  # type: ignore[assignment]
         if "progress" in parts:
             self._progress = parts["progress"]  # type: ignore[assignment]
-        if (self._status, self._action, self._progress) != before:
+        if (self._position, self._status, self._action, self._progress) != before:
             self.refresh()
 
     def render(self) -> Content:
@@ -87,7 +98,7 @@ class StatusLine(KeptLinesMixin, Widget):
         if cell_len(right.plain) > width // 2:
             right = right.truncate(max(width // 2, 0), ellipsis=True)
         room = max(width - cell_len(right.plain) - 2, 0)
-        left = self._status
+        left = self._position + self._status
         if cell_len(left.plain) > room:
             left = left.truncate(room, ellipsis=True)
         gap = max(width - cell_len(left.plain) - cell_len(right.plain), 1 if right else 0)

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reader.library.facets import ALL, Counts, Facet
+from reader.library.facets import ALL, INBOX, NEW, Counts, Facet
 from reader.model import Problem
 from reader.text import shown_path
 from reader.triage.counts import TriageCounts
@@ -224,11 +224,16 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         self._line_index: dict[TopicNode, int] = {}
         self._cursor = 0
         self._pending: _Pending | None = None
+        # The Inbox (what is not done yet) first: it is the start view.
+        inbox_title = dict(TRIAGE_NODES)["inbox"]
+        self._triage = {"inbox": self.root.add_leaf(node_label(inbox_title, 0), data=INBOX)}
+        self._triage["new"] = self.root.add_leaf(node_label("New", 0), data=NEW)
         self._all = self.root.add_leaf(node_label("All articles", 0), data=ALL)
-        self._triage = {
-            kind: self.root.add_leaf(node_label(title, 0), data=Facet(kind))
+        self._triage.update(
+            (kind, self.root.add_leaf(node_label(title, 0), data=Facet(kind)))
             for kind, title in TRIAGE_NODES
-        }
+            if kind != "inbox"
+        )
         self._saved = self.root.add(
             node_label("Saved searches", 0), data=Facet("group:saved"), expand=True
         )
@@ -536,6 +541,11 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                 self._facet_nodes[facet] = group.add_leaf(label, data=facet)
             else:
                 self._relabel(node, label)
+
+    def update_new(self, count: int) -> None:
+        """The New node's count: articles written since the last session."""
+        with self._updating():
+            self._relabel(self._triage["new"], node_label("New", count))
 
     def update_saved(self, items: dict[str, str], counts: dict[str, int]) -> None:
         """Show the saved searches, in the order they were saved, with counts."""

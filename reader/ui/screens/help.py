@@ -45,6 +45,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("Q", "app.quit", "Quit", show=False),
     ]
 
     DEFAULT_CSS = """

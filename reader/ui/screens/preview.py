@@ -115,6 +115,7 @@ class PreviewScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close"),
+        Binding("Q", "app.quit", "Quit", show=False),
         Binding("backspace", "back", "Back"),
         Binding("o", "open_browser", "Browser"),
         Binding("y", "copy_url", "Copy URL"),
