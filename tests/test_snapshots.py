@@ -82,3 +82,18 @@ def test_help_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-u
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(100, 40), run_before=help_)
+
+
+def test_our_article_with_related(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    # test_real_article_with_related on our own store (tests/data/shapes-store),
+    # which a clone on its own has too: the newest article, opened, with its
+    # related items; the other two rows carry a repaired title and a +05:30 date.
+    store = Path(__file__).resolve().parent / "data" / "shapes-store"
+
+    async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _loaded(pilot)
+        await pilot.press("enter")  # reads the article again, for the detail pane
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()  # what the read posted is handled
+
+    assert snap_compare(NewsdeskApp(store), terminal_size=(120, 32), run_before=open_it)
