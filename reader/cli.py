@@ -206,7 +206,8 @@ def _open_store(
         index.close()
     state = app.library.state  # a new one if the file was found damaged meanwhile
     try:
-        print(state.session_summary().describe())
+        # Counted in articles (files), as the app counts them.
+        print(state.session_summary(app.library.files_of).describe())
     except StateError as error:
         print(f"newsdesk: {error}", file=sys.stderr)
     finally:

@@ -328,3 +328,24 @@ async def test_the_new_node_holds_what_was_written_since_the_last_session(
             await wait_for(pilot, lambda: app.library.new_paths == {"002_x.txt"})
             app.main_screen._show_facet(NEW, select=True)
             await wait_for(pilot, lambda: shown_titles(app) == ["Story 2"])
+
+
+async def test_the_quit_summary_counts_articles_as_the_app_does(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    same = "https://news.example/same"
+    files = {
+        "a.txt": article_text("Same A", url=same, date="2026-03-03T10:00:00Z"),
+        "b.txt": article_text("Same B", url=same, date="2026-03-02T10:00:00Z"),
+        "c.txt": article_text("Other", url="https://news.example/c", date="2026-03-01T10:00:00Z"),
+    }
+    app = new_app(make_store(files), tmp_path)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        await pilot.press("s")  # Same A: its key is Same B's too
+        await wait_saved(pilot)
+        assert "2 starred" in app.library.progress_of(app.main_screen.articles.view).describe()
+        await pilot.press("q")
+    summary = app.library.state.session_summary(app.library.files_of)
+    assert summary.starred == 2
+    assert app.library.state.session_summary().starred == 1  # in keys, without the store

@@ -694,6 +694,13 @@ class Library:
         rows = self.rows
         return list(dict.fromkeys(rows[i].key for i in view))
 
+    def files_of(self, key: str) -> int:
+        """How many files of the store share `key` (at least 1: a decision
+        on a key counts as one article even once its file is gone)."""
+        if key not in self.by_key.one:
+            return 1
+        return 1 + len(self.by_key.more.get(key, ()))
+
     def unread_rows(self, view: Sequence[int]) -> int:
         """How many rows of `view` are unread."""
         rows, flags = self.rows, self.flags

@@ -714,8 +714,10 @@ class State:
             ).fetchone()
         return row[0] if row else None
 
-    def session_summary(self) -> SessionSummary:
-        """Counts of this session's decisions still in effect, for the quit message."""
+    def session_summary(self, files: Callable[[str], int] | None = None) -> SessionSummary:
+        """Counts of this session's decisions still in effect, for the quit
+        message; `files` (a key -> how many files share it) counts articles
+        as the app's counts do, rather than keys."""
         counts: dict[str, int] = {}
         actions = 0
         if not self._empty:
@@ -725,6 +727,16 @@ class State:
                     "WHERE session = ? AND undone = 0 GROUP BY field, value",
                     (self.session,),
                 ).fetchall()
+                if files is not None:
+                    weighted: dict[tuple[str, int], int] = {}
+                    for field, value, key in conn.execute(
+                        "SELECT a.field, a.value, i.key FROM action AS a"
+                        " JOIN action_item AS i ON i.action = a.id"
+                        " WHERE a.session = ? AND a.undone = 0",
+                        (self.session,),
+                    ):
+                        weighted[(field, value)] = weighted.get((field, value), 0) + files(key)
+                    rows = [(f, v, weighted.get((f, v), 0), number) for f, v, _, number in rows]
             names = {
                 ("read", 1): "read",
                 ("read", 0): "unread",

@@ -289,11 +289,17 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
             return None
         return self.related[index]
 
-    def show_article(self, article: Article) -> None:
-        """Show `article`. Its state line (`show_flags`) stays when it is the
-        article already shown (same path and key), else it goes until the
-        next `show_flags`."""
-        if self._flags_of != (article.path, article.key):
+    def show_article(
+        self, article: Article, flags: Flags | None = None, unsaved: bool = False
+    ) -> None:
+        """Show `article`, with its state line when `flags` are given (laid
+        out once with it). Without them, the state line stays when it is
+        the article already shown (same path and key), else it goes until
+        the next `show_flags`."""
+        owner = (article.path, article.key)
+        if flags is not None:
+            self._flags, self._flags_of = (flags, unsaved), owner
+        elif self._flags_of != owner:
             self._flags = self._flags_of = None
         self.article = article
         head = [Content.from_rich_text(article_header(article))]

@@ -27,7 +27,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("n,escape,q", "answer(False)", "No"),
         Binding("Q", "app.quit", "Quit", show=False),
     ]
     DEFAULT_CSS = PROMPT_CSS.format(name="ConfirmScreen")
