@@ -313,6 +313,9 @@ class MainScreen(KeptScreen):
         library = self.library
         library.load_finished()
         self._update_tree()
+        # By count, then name, now that the counts are whole: the same order
+        # after a cold and a warm start (names kept their place while loading).
+        self.topic_tree.sort_groups()
         # The rows live for the whole session: keep the collector from
         # walking 100,000 objects on every later collection. (No collection
         # first: it would hold the screen for a tenth of a second.)

@@ -94,12 +94,21 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         scrollbar-background: $surface;
         scrollbar-background-hover: $surface;
     }
+    /* With the focus elsewhere the cursor stays clear, only dimmer. */
     ArticleList > .article-list--cursor {
-        background: $block-cursor-blurred-background;
+        background: $block-cursor-background 55%;
     }
     ArticleList:focus > .article-list--cursor {
         background: $block-cursor-background;
         color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    ArticleList:ansi > .article-list--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: underline;
+    }
+    ArticleList:ansi:focus > .article-list--cursor {
+        background: $block-cursor-background;
         text-style: bold;
     }
     ArticleList > .article-list--date { color: $text-muted; }

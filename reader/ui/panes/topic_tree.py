@@ -9,12 +9,16 @@ few hundred topics, every second while a large store loads.)
 
 from __future__ import annotations
 
+import time
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Span, Text
 from textual import events
 from textual.binding import Binding
@@ -51,6 +55,12 @@ TRIAGE_NODES = (
 )
 
 
+TYPE_AHEAD_SECONDS = 1.0
+"""Letters typed in the tree within this time of each other make one name."""
+
+_clock = time.monotonic
+
+
 def number(count: int) -> str:
     """A count in few cells, so labels fit the tree: 950, 9,500, 95k, 1.2M."""
     if count < 10_000:
@@ -74,6 +84,37 @@ def node_label(name: str, count: int, unread: int | None = None) -> Text:
         # All unread (bold) or all read (dim): one number says it.
         label.append(f" {number(count)}", style="bold" if unread else "dim")
     return label
+
+
+def _count_start(label: Text) -> int:
+    """Where the count begins in a label: at its first span (a name is
+    plain Text, styled as a whole; the count is appended with styles)."""
+    return min((span.start for span in label.spans), default=len(label))
+
+
+def label_name(label: Text) -> str:
+    """A label's name, without its count."""
+    return label.plain[: _count_start(label)]
+
+
+def fit_label(label: Text, width: int) -> Text:
+    """`label` in `width` cells: the name gives way (with `…`), the count
+    stays whole."""
+    if label.cell_len <= width:
+        return label
+    start = _count_start(label)
+    name, count = label[:start], label[start:]
+    room = width - count.cell_len
+    if room <= 0 or not name.plain:
+        # Not even the count fits: it is all that is shown (cut on the right).
+        return count if not count.plain.startswith(" ") else count[1:]
+    return Text(set_cell_size(name.plain, room - 1).rstrip() + "…", style=name.style) + count
+
+
+def fold(text: str) -> str:
+    """`text` for matching typed letters: no case, no accents."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 class TopicNode:
@@ -189,12 +230,22 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
     TopicTree > .topic-tree--guides { color: $surface-lighten-2; }
     TopicTree:focus > .topic-tree--guides { color: $surface-lighten-3; }
     TopicTree:light > .topic-tree--guides { color: $surface-darken-1; }
+    /* The cursor line as the list's: the whole line, dimmer (but clear)
+       when another pane has the focus. */
     TopicTree > .topic-tree--cursor {
-        background: $block-cursor-blurred-background;
-        text-style: $block-cursor-blurred-text-style;
+        background: $block-cursor-background 55%;
+        text-style: none;
     }
     TopicTree:focus > .topic-tree--cursor {
         color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: $block-cursor-text-style;
+    }
+    TopicTree:ansi > .topic-tree--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: underline;
+    }
+    TopicTree:ansi:focus > .topic-tree--cursor {
         background: $block-cursor-background;
         text-style: $block-cursor-text-style;
     }
@@ -224,6 +275,9 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         self._line_index: dict[TopicNode, int] = {}
         self._cursor = 0
         self._pending: _Pending | None = None
+        self._typed = ""
+        """Letters typed to jump to a name (reset by a pause or escape)."""
+        self._typed_at = 0.0
         # The Inbox (what is not done yet) first: it is the start view.
         inbox_title = dict(TRIAGE_NODES)["inbox"]
         self._triage = {"inbox": self.root.add_leaf(node_label(inbox_title, 0), data=INBOX)}
@@ -308,6 +362,9 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                 kind = facet.kind.removeprefix("group:")
                 if kind in self._stale:
                     self._update_group(kind)
+                    # Its names were not on show: they can take their
+                    # order without moving the cursor.
+                    self._sort_group(kind)
 
     def _label_changed(self, node: TopicNode) -> None:
         if self._lines is None:
@@ -451,6 +508,64 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         else:
             self._move_to(line)
 
+    # -- typing a name ----------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """Letters that no binding takes jump to the next name they start.
+
+        Letters typed within `TYPE_AHEAD_SECONDS` of each other add up
+        (`ra`: Ransomware); once a name is being typed, a bound letter that
+        goes on matching adds to it too. Escape or a pause starts over.
+        """
+        now = _clock()
+        typed = self._typed if now - self._typed_at <= TYPE_AHEAD_SECONDS else ""
+        if event.key == "escape":
+            self._typed = ""
+            if typed:
+                event.stop()
+                event.prevent_default()
+            return
+        char = event.character
+        if not char or not event.is_printable:
+            return
+        bound = self._bound(event.key)
+        if bound and not typed:
+            self._typed = ""
+            return
+        text = typed + char
+        line = self._find(text, self._cursor if typed else self._cursor + 1)
+        if line is None and len(set(fold(text))) == 1:
+            # The same letter again: the next name that starts with it.
+            line = self._find(char, self._cursor + 1)
+        if line is None and bound:
+            self._typed = ""
+            return
+        event.stop()
+        event.prevent_default()
+        self._typed, self._typed_at = text, now
+        if line is not None:
+            self._move_to(line)
+
+    def _bound(self, key: str) -> bool:
+        """Whether a binding (the tree's, its screen's or the app's) takes `key`."""
+        active = self.screen.active_bindings.get(key)
+        if active is None:
+            return False
+        if active.node is self and active.binding.action in {"rename_saved", "delete_saved"}:
+            # Those only do something on a saved search.
+            return self._saved_name() is not None
+        return True
+
+    def _find(self, text: str, start: int) -> int | None:
+        """The first line from `start` on (wrapping) whose name starts with `text`."""
+        wanted = fold(text)
+        lines = self.lines
+        for step in range(len(lines)):
+            line = (start + step) % len(lines)
+            if fold(label_name(lines[line][0].label)).startswith(wanted):
+                return line
+        return None
+
     @property
     def line_count(self) -> int:
         return len(self.lines)
@@ -471,19 +586,23 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
 
     def _render_node(self, node: TopicNode, guide: str, width: int, is_cursor: bool) -> Strip:
         base = self._style("")
-        segments = [Segment(guide, base + self._style("topic-tree--guides"))] if guide else []
+        # The cursor's background goes under the whole line (the guides and
+        # the label's styles keep their colours and weights over it).
+        line = base + self._style("topic-tree--cursor") if is_cursor else base
+        segments = []
+        if guide:
+            guides = self._style("topic-tree--guides")
+            segments.append(Segment(guide, line + Style(color=guides.color) + guides.without_color))
         if node.expandable:
-            segments.append(Segment("▼ " if node.is_expanded else "▶ ", base))
-        label = node.label
+            segments.append(Segment("▼ " if node.is_expanded else "▶ ", line))
+        room = width - sum(segment.cell_length for segment in segments)
+        label = fit_label(node.label, room)
         segments.extend(
-            Segment(segment.text, base + segment.style if segment.style else base)
+            Segment(segment.text, line + segment.style if segment.style else line)
             for segment in label.render(self.app.console)
             if segment.text != "\n"
         )
-        strip = Strip(segments).crop(0, width)
-        if is_cursor:
-            strip = strip.apply_style(self._style("topic-tree--cursor"))
-        return strip.extend_cell_length(width, base)
+        return Strip(segments).crop(0, width).extend_cell_length(width, line)
 
     # -- what the nodes say -----------------------------------------------------
 
@@ -501,7 +620,8 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         """Bring labels and nodes up to date with `counts`.
 
         Existing nodes keep their place (and the cursor stays put) while a
-        store loads; new names are added in order of their count.
+        store loads; new names are added in order of their count, and
+        `sort_groups` orders them all once it has loaded.
         """
         with self._updating():
             self._relabel(self._all, node_label("All articles", counts.total, triage.unread))
@@ -541,6 +661,39 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                 self._facet_nodes[facet] = group.add_leaf(label, data=facet)
             else:
                 self._relabel(node, label)
+
+    def sort_groups(self) -> None:
+        """Order the names of every group by count (most first), then name.
+
+        For when a store has loaded: while it loads, names keep the place
+        they came in at, so that the cursor does not jump. The cursor stays
+        on its node. (A folded group is ordered when it is opened.)
+        """
+        with self._updating():
+            for kind, _title in GROUPS:
+                if kind not in self._stale:
+                    self._sort_group(kind)
+            self._sort_group("tag")
+        if self.is_mounted:
+            self._scroll_line_into_view(self._cursor)
+
+    def _sort_group(self, kind: str) -> None:
+        if self._latest is None:
+            return
+        counts, triage = self._latest
+        if kind == "tag":
+            group, table = self._tags, triage.tags
+        else:
+            group, table = self._groups[kind], _table(counts, kind)
+
+        def order(node: TopicNode) -> tuple[int, str, str]:
+            name = node.data.value if node.data is not None else label_name(node.label)
+            return (-table.get(name, 0), fold(name), name)
+
+        children = sorted(group.children, key=order)
+        if children != group.children:
+            group.children = children
+            self._shape_changed(group)
 
     def update_new(self, count: int) -> None:
         """The New node's count: articles written since the last session."""
