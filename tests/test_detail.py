@@ -313,3 +313,34 @@ async def test_the_state_line_stays_for_the_same_article_only() -> None:
         detail.show_flags(Flags(archived=True))
         await pilot.pause()
         assert detail.flags_text == "" and "archived" not in detail.text
+
+
+async def test_a_first_body_heading_equal_to_the_title_is_not_shown_twice() -> None:
+    app = DetailApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        detail = app.query_one(DetailView)
+        # Case and white space aside, the heading says the title: it goes.
+        detail.show_article(article("#  THE   Title \n\nFirst paragraph.\n\n## The title\n\nMore."))
+        await pilot.pause()
+        text = detail.text
+        assert "THE" not in text
+        assert detail._body.plain.startswith("First paragraph.")
+        # The header shows the title; only the first heading went.
+        assert text.count("The title") == 2 and text.index("The title") < text.index("First")
+
+        # A first heading that says something else stays.
+        detail.show_article(article("# Another heading\n\nFirst paragraph."))
+        await pilot.pause()
+        assert "Another heading" in detail.text
+
+
+async def test_the_title_heading_goes_from_a_long_body_parsed_in_a_thread() -> None:
+    long = "# The title\n\n" + "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(40))
+    app = DetailApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        detail = app.query_one(DetailView)
+        detail.show_article(article(long))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Paragraph 0 " in detail.text
+        assert detail.text.count("The title") == 1

@@ -15,7 +15,11 @@ from reader.web.extract import (
     blocks_from_markdown,
     decode_html,
     extract,
+    markdown_with_byline,
     render_text,
+    same_heading,
+    text_with_byline,
+    without_title_heading,
 )
 from tests.http_server import FILLER, news_page
 
@@ -406,3 +410,67 @@ def test_links_that_belong_to_the_text_stay() -> None:
     assert address.endswith("https://council.example/report")
     assert sentence.endswith("Everything the council decided this year, in one place.")
     assert "Ferry timetable changes for the winter season" in amid
+
+
+# -- the byline as the page writes it, and the title heading -----------------------
+
+
+def test_byline_is_kept_as_the_page_writes_it() -> None:
+    result = extract(news_page().encode(), URL, "text/html; charset=utf-8")
+    assert result.byline == "Maria Lopez"
+    assert result.byline_text == "By Maria Lopez"
+    # The extractor drops the byline from the text; the helpers put it under the title.
+    assert "By Maria Lopez" not in result.text
+    assert text_with_byline(result).startswith(
+        "Harbour wall repairs approved\n\nBy Maria Lopez\n\nThe council met"
+    )
+    assert markdown_with_byline(result).startswith(
+        "# Harbour wall repairs approved\n\nBy Maria Lopez\n\nThe council met"
+    )
+
+
+def test_byline_without_a_byline_element_is_made_from_the_author() -> None:
+    html = news_page().replace('<p class="byline">By Maria Lopez</p>', "")
+    result = extract(html.encode(), URL, "text/html")
+    assert result.byline == "Maria Lopez"
+    assert result.byline_text == "By Maria Lopez"
+
+
+def test_byline_is_clean_data_and_stays_literal_in_markdown() -> None:
+    html = news_page().replace(
+        "By Maria Lopez</p>", "By  Maria Lopez \x1b[2J*and* [@click=app.quit]x[/]</p>"
+    )
+    result = extract(html.encode(), URL, "text/html")
+    assert result.byline_text == "By Maria Lopez [2J*and* [@click=app.quit]x[/]"
+    markdown = markdown_with_byline(result)
+    assert "\x1b" not in markdown
+    # The Markdown shows the byline's characters, not emphasis or a link.
+    assert render_text(blocks_from_markdown(markdown, URL)) == text_with_byline(result)
+
+
+def test_no_author_no_byline() -> None:
+    html = news_page().replace('<meta name="author" content="Maria Lopez">', "")
+    html = html.replace('<p class="byline">By Maria Lopez</p>', "")
+    result = extract(html.encode(), URL, "text/html")
+    assert result.byline == "" and result.byline_text == ""
+    assert text_with_byline(result) == result.text
+    assert markdown_with_byline(result) == result.markdown
+
+
+def test_byline_goes_first_when_the_text_does_not_open_with_the_title() -> None:
+    html = news_page().replace("<h1>Harbour wall repairs approved</h1>", "")
+    result = extract(html.encode(), URL, "text/html")
+    assert result.byline_text == "By Maria Lopez"
+    assert text_with_byline(result) == "By Maria Lopez\n\n" + result.text
+
+
+def test_only_a_first_heading_equal_to_the_title_is_dropped() -> None:
+    blocks = blocks_from_markdown("#  Harbour  WALL \n\nText.\n\n## Harbour wall", URL)
+    assert same_heading("  Harbour\tWALL ", "harbour wall")
+    assert not same_heading("", "")
+    assert render_text(without_title_heading(blocks, "Harbour wall")) == "Text.\n\nHarbour wall"
+    # Another first heading, a paragraph that says the title, no title: all kept.
+    assert without_title_heading(blocks, "Harbour walls") == blocks
+    said = blocks_from_markdown("Harbour wall\n\nText.", URL)
+    assert without_title_heading(said, "Harbour wall") == said
+    assert without_title_heading(blocks, "") == blocks

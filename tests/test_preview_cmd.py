@@ -13,7 +13,7 @@ from typing import IO
 import pytest
 
 from reader.commands.preview import main
-from reader.web.extract import extract
+from reader.web.extract import extract, text_with_byline
 from reader.web.fetch import Limits
 from tests.http_server import LocalServer, news_page, refused_url
 
@@ -27,7 +27,7 @@ def server() -> Iterator[LocalServer]:
         yield running
 
 
-def test_text_is_exactly_the_text_the_pane_shows(
+def test_text_is_the_text_the_pane_shows_with_its_byline(
     server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     html = news_page()
@@ -38,7 +38,11 @@ def test_text_is_exactly_the_text_the_pane_shows(
     out, err = capsys.readouterr()
     assert status == 0
     assert err == ""
-    assert out == extract(html.encode(), url, "text/html; charset=utf-8").text + "\n"
+    extracted = extract(html.encode(), url, "text/html; charset=utf-8")
+    assert out == text_with_byline(extracted) + "\n"
+    # The byline as the page writes it, under the title; the rest is the pane's text.
+    assert out.startswith("Harbour wall repairs approved\n\nBy Maria Lopez\n\nThe council met")
+    assert out.replace("By Maria Lopez\n\n", "", 1) == extracted.text + "\n"
     assert "Paragraph 4 of the story goes on." in out
     assert "Celebrity chef" not in out
     assert "](" not in out and "##" not in out
@@ -50,8 +54,34 @@ def test_markdown_format(
     url = server.page("/news", news_page())
     assert main(url, "markdown", tmp_path, limits=LIMITS) == 0
     out = capsys.readouterr().out
+    assert out.startswith("# Harbour wall repairs approved\n\nBy Maria Lopez\n\nThe council met")
     assert "## What happens next" in out
     assert f"[full council report]({server.url('/report.html')})" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_byline_made_from_the_author_when_the_page_writes_none(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    html = news_page().replace('<p class="byline">By Maria Lopez</p>', "")
+    html = html.replace('content="Maria Lopez"', 'content="Ann Writer"')
+    url = server.page("/news", html)
+    assert main(url, fmt, tmp_path, limits=LIMITS) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[1:4] == ["", "By Ann Writer", ""]
+    assert lines[0].endswith("Harbour wall repairs approved")
+
+
+def test_no_byline_when_the_page_names_no_author(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    html = news_page().replace('<p class="byline">By Maria Lopez</p>', "")
+    html = html.replace('<meta name="author" content="Maria Lopez">', "")
+    url = server.page("/news", html)
+    assert main(url, "text", tmp_path, limits=LIMITS) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Harbour wall repairs approved\n\nThe council met")
+    assert "By " not in out
 
 
 def test_json_format(

@@ -11,10 +11,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from reader.ui.blocks import chunk_content
 from reader.ui.screens.preview import PageChunk, PreviewScreen, split_chunks
+from reader.web.extract import Extracted, render_text, without_title_heading
 from reader.web.fetch import Fetcher, Limits
 from reader.web.urls import NotWebURL, refusal
 from tests.conftest import wait_for
@@ -56,6 +57,12 @@ def pane_text(screen: PreviewScreen) -> str:
     return "\n\n".join(chunk_plain(chunk) for chunk in chunks)
 
 
+def body_text(extracted: Extracted) -> str:
+    """The text the pane shows: `extracted.text` without a heading that
+    repeats the title (the header shows it)."""
+    return render_text(without_title_heading(extracted.blocks, extracted.title))
+
+
 def screen_text(app: App[None]) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
@@ -82,9 +89,25 @@ async def test_preview_shows_title_state_and_text(server: LocalServer, tmp_path:
         assert "Maria Lopez · 2024-05-02" in shown
         assert "The council met on Tuesday evening" in shown
         assert screen.state == "Fetched from 127.0.0.1."
-        # What the pane shows is exactly `newsdesk preview --format text`.
+        # What the pane shows is the extracted text, less the title heading.
         assert screen.page.extracted is not None
-        assert pane_text(screen) == screen.page.extracted.text
+        assert pane_text(screen) == body_text(screen.page.extracted)
+        assert screen.page.extracted.text.startswith("Harbour wall repairs approved\n\n")
+
+
+async def test_the_title_is_shown_once(server: LocalServer, tmp_path: Path) -> None:
+    # The page's body opens with a heading that says the title again.
+    html = news_page().replace("<h1>Harbour wall", "<h1>  HARBOUR   wall")
+    url = server.page("/news", html)
+    app = HostApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_preview(app, pilot, [url], tmp_path)
+
+        shown = screen_text(app).casefold()
+        assert shown.count("harbour wall repairs approved") == 1
+        assert pane_text(screen).startswith("The council met on Tuesday evening")
+        # A later heading stays.
+        assert "What happens next" in pane_text(screen)
 
 
 async def test_markup_and_escapes_in_the_page_are_shown_literally(
@@ -137,7 +160,7 @@ async def test_follow_a_link_and_go_back(server: LocalServer, tmp_path: Path) ->
         screen.query_one("#preview-body").scroll_to(y=3, animate=False)
         await pilot.pause()
 
-        await pilot.press("l", "down", "enter")
+        await pilot.press("l", "enter")
         await wait_for(pilot, lambda: screen.page is not None and not screen.fetching)
         assert screen.current_url == server.url("/report.html")
         assert screen.page is not None and screen.page.title == "The council report"
@@ -148,6 +171,37 @@ async def test_follow_a_link_and_go_back(server: LocalServer, tmp_path: Path) ->
         assert screen.page is not None and screen.page.title == "Harbour wall repairs approved"
         assert server.hits["/news"] == 1
         await wait_for(pilot, lambda: screen.body.scroll_y == 3)
+
+
+async def test_the_link_list_opens_on_the_first_link(server: LocalServer, tmp_path: Path) -> None:
+    extra = '<a href="/first.html">First link</a> and <a href="/second.html">second link</a>.'
+    url = server.page("/news", news_page(extra=extra))
+    server.page("/first.html", news_page("The first page"))
+    app = HostApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_preview(app, pilot, [url], tmp_path)
+        links = screen.query_one("#preview-links", OptionList)
+        assert links.option_count == 3
+
+        await pilot.press("l")
+        assert links.display and links.has_focus
+        assert links.highlighted == 0
+        # The list shows which link is selected: the highlighted row is drawn.
+        assert links.highlighted_option is not None
+        assert "full council report" in str(links.highlighted_option.prompt)
+
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: screen.page is not None and not screen.fetching)
+        assert screen.current_url == server.url("/first.html")
+        assert not links.display
+
+        # Back, and `l` then `enter` at once follows the first link.
+        await pilot.press("backspace")
+        await wait_for(pilot, lambda: screen.page is not None and not screen.workers)
+        server.page("/report.html", news_page("The council report"))
+        await pilot.press("l", "enter")
+        await wait_for(pilot, lambda: screen.page is not None and not screen.fetching)
+        assert screen.current_url == server.url("/report.html")
 
 
 async def test_show_replaces_the_page_and_forgets_history(
@@ -272,7 +326,7 @@ async def test_long_page_shows_its_first_screen_before_the_rest(
         chunks = split_chunks(extracted.blocks)
         assert len(chunks) > 10
         assert len(chunks[0]) < len(extracted.blocks) // 10
-        assert pane_text(screen) == extracted.text
+        assert pane_text(screen) == body_text(extracted)
         await pilot.press("end")
         await pilot.pause()
         assert "Item 599." in screen_text(app)

@@ -1,9 +1,11 @@
 """`newsdesk preview URL [--format text|markdown|json]`.
 
 Prints the readable page through the same pipeline as the preview screen
-(limits, charsets, extraction, cache). `text` is exactly the text a reader
-sees in the preview pane; `markdown` is the main text as Markdown; `json`
-carries both with the title, byline, date and where the page came from.
+(limits, charsets, extraction, cache). `text` is the text a reader sees in
+the preview pane, with the byline as the page writes it ("By A. Writer")
+under the title heading that opens it (the pane shows both in its header);
+`markdown` is the main text as Markdown, the byline placed the same way;
+`json` carries both with the title, byline, date and where the page came from.
 A failure is one line on stderr and a non-zero exit status: a URL that is
 not a web address or is malformed (`http://[::1`, a port of 99999), a
 network failure, output that cannot be written (`> /dev/full`: `newsdesk:
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reader.text import clean_line
+from reader.web.extract import markdown_with_byline, text_with_byline
 from reader.web.fetch import Fetcher, FetchError, Limits, Page, describe_age
 from reader.web.urls import redact
 
@@ -65,9 +68,9 @@ def main(
         _note(note)
     extracted = page.extracted
     if fmt == "text":
-        output = extracted.text
+        output = text_with_byline(extracted)
     elif fmt == "markdown":
-        output = extracted.markdown
+        output = markdown_with_byline(extracted)
     else:
         output = json.dumps(_as_json(page), ensure_ascii=False, indent=2)
     return _write(sys.stdout, output.rstrip("\n") + "\n" if output else "")

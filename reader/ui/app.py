@@ -202,3 +202,33 @@ class NewsdeskApp(App[None]):
         target, _, name = command.action.rpartition(".")
         node: object = {"app": self, "list": main.articles}.get(target, main)
         self.call_later(getattr(node, f"action_{name}"))
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Save an SVG screenshot (the palette's "Screenshot") in a folder that
+        exists: `path`, else the user's pictures folder, else the current
+        one (Textual's default, `~/Downloads`, is often missing); say where
+        it went, or why it could not be saved. Returns the file's path."""
+        import os
+
+        import platformdirs
+
+        try:
+            if path is None:
+                pictures = platformdirs.user_pictures_dir()
+                path = pictures if os.path.isdir(pictures) else os.getcwd()
+            saved = os.path.abspath(self.save_screenshot(filename, path, time_format))
+        except OSError as error:
+            self.notify(
+                shown_path(f"Could not save the screenshot: {error}"),
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return None
+        self.notify(f"Screenshot saved to {shown_path(saved)}", title="Screenshot", markup=False)
+        return saved

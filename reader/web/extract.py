@@ -52,7 +52,11 @@ __all__ = [
     "decode_html",
     "extract",
     "is_web_url",
+    "markdown_with_byline",
     "render_text",
+    "same_heading",
+    "text_with_byline",
+    "without_title_heading",
 ]
 
 
@@ -132,6 +136,10 @@ class Extracted:
     """`(link text, absolute http(s) URL)` for each link in the text, in order."""
     source: str
     """How the text was found: `main-text`, `page-text` or `plain-text`."""
+    byline_text: str = ""
+    """The byline as the page writes it ("By Maria Lopez"): the page's byline
+    element that names `byline`, else "By " and `byline`; '' when no author
+    was found."""
 
     @property
     def found_main_text(self) -> bool:
@@ -351,7 +359,7 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
     if not html.strip():
         return _finish("", "", "", "", url, SOURCE_PAGE)
 
-    title = byline = date = description = ""
+    title = byline = date = description = written = ""
     markdown = ""
     tree = _load_tree(html)
     if tree is not None:
@@ -362,6 +370,8 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
             date = _one_line(getattr(document, "date", None))
             description = _one_line(getattr(document, "description", None))
             markdown = _document_markdown(document)
+            with contextlib.suppress(Exception):
+                written = _written_byline(tree, byline)
         # Safety nets: whatever goes wrong in a second look, the first stands.
         with contextlib.suppress(Exception):
             markdown = _second_opinion(tree, url, markdown)
@@ -369,7 +379,7 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
             title = _one_line(tree.findtext(".//title"))
     markdown = _drop_away_links(markdown)
     if markdown.strip():
-        result = _finish(markdown, title, byline, date, url, SOURCE_MAIN)
+        result = _finish(markdown, title, byline, date, url, SOURCE_MAIN, written)
         if result.text.strip():
             lead = ""
             if tree is not None and description:
@@ -377,12 +387,50 @@ def _extract_html(data: bytes, url: str, charset: str | None) -> Extracted:
                     lead = _missing_lead(tree, description, result.text)
             if lead:
                 markdown = _insert_lead(markdown, _escape_markdown(lead))
-                result = _finish(markdown, title, byline, date, url, SOURCE_MAIN)
+                result = _finish(markdown, title, byline, date, url, SOURCE_MAIN, written)
             return result
 
     page_title, paragraphs = _page_text(html)
     markdown = "\n\n".join(_escape_markdown(p) for p in paragraphs)
-    return _finish(markdown, title or page_title, byline, date, url, SOURCE_PAGE)
+    return _finish(markdown, title or page_title, byline, date, url, SOURCE_PAGE, written)
+
+
+_BYLINE_HINT = re.compile(r"byline|author|writer|credit", re.IGNORECASE)
+_BY = re.compile(r"by\b", re.IGNORECASE)
+_MAX_BYLINE = 200
+"""A byline element with more text than this is a biography, not a byline."""
+
+
+def _written_byline(tree: Any, author: str) -> str:
+    """The byline as the page writes it ("By Maria Lopez"), for `author`.
+
+    The shortest element marked as a byline or author (class, id, rel or
+    itemprop) whose text starts with "By" and names the (first) author; else
+    "By " and the author's name(s). '' when there is no author.
+    """
+    names = [name.strip() for name in author.split(";") if name.strip()]
+    if not names:
+        return ""
+    first = names[0].casefold()
+    found = ""
+    if tree is not None:
+        for element in tree.xpath("//*[@class or @id or @rel or @itemprop]"):
+            hints = " ".join(str(element.get(a) or "") for a in ("class", "id", "rel", "itemprop"))
+            if not _BYLINE_HINT.search(hints):
+                continue
+            text = _one_line(element.text_content())
+            if (
+                _BY.match(text)
+                and len(text) <= _MAX_BYLINE
+                and first in text.casefold()
+                and (not found or len(text) < len(found))
+            ):
+                found = text
+    if found:
+        return found
+    if _BY.match(names[0]):
+        return ", ".join(names)
+    return "By " + ", ".join(names)
 
 
 def _load_tree(html: str) -> Any:
@@ -1173,7 +1221,15 @@ def render_text(blocks: Iterable[Block]) -> str:
     return "".join(parts)
 
 
-def _finish(markdown: str, title: str, byline: str, date: str, url: str, source: str) -> Extracted:
+def _finish(
+    markdown: str,
+    title: str,
+    byline: str,
+    date: str,
+    url: str,
+    source: str,
+    byline_text: str = "",
+) -> Extracted:
     parsed = tuple(_Builder(url).build(_tokens(markdown))) if markdown else ()
     blocks = tuple(block for block in parsed if block.plain.strip())
     links: list[tuple[str, str]] = []
@@ -1197,4 +1253,55 @@ def _finish(markdown: str, title: str, byline: str, date: str, url: str, source:
         text=render_text(blocks),
         links=tuple(links),
         source=source,
+        byline_text=byline_text,
     )
+
+
+# --------------------------------------------------------------------------
+# The title and the byline around the body
+
+
+def same_heading(text: str, title: str) -> bool:
+    """True when a heading's `text` says `title`: compared after cleaning,
+    ignoring case and white space."""
+    heading = _collapse(clean(text)).casefold()
+    return bool(heading) and heading == _collapse(clean(title)).casefold()
+
+
+def _is_title_heading(blocks: Sequence[Block], title: str) -> bool:
+    return bool(blocks) and blocks[0].kind == "heading" and same_heading(blocks[0].plain, title)
+
+
+def without_title_heading(blocks: Sequence[Block], title: str) -> tuple[Block, ...]:
+    """`blocks` without their first one when it is a heading that repeats
+    `title` (shown apart, above the body); only the first block is looked at."""
+    if _is_title_heading(blocks, title):
+        return tuple(blocks[1:])
+    return tuple(blocks)
+
+
+def text_with_byline(extracted: Extracted) -> str:
+    """The plain text with the byline as the page writes it: under the title
+    heading that opens the text, else first; the text alone when no byline."""
+    if not extracted.byline_text:
+        return extracted.text
+    line = Block("paragraph", (Span(extracted.byline_text),))
+    blocks = extracted.blocks
+    if _is_title_heading(blocks, extracted.title):
+        return render_text((blocks[0], line, *blocks[1:]))
+    return render_text((line, *blocks))
+
+
+def markdown_with_byline(extracted: Extracted) -> str:
+    """The Markdown with the byline as the page writes it (escaped: it shows
+    literally), placed as in `text_with_byline`."""
+    markdown = extracted.markdown
+    if not extracted.byline_text:
+        return markdown
+    line = _escape_markdown(extracted.byline_text)
+    stripped = markdown.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    if _is_title_heading(blocks_from_markdown(first, ""), extracted.title):
+        rest = rest.lstrip("\n")
+        return f"{first}\n\n{line}\n\n{rest}" if rest else f"{first}\n\n{line}"
+    return f"{line}\n\n{markdown}" if markdown else line

@@ -80,13 +80,20 @@ def safe_link(href: str) -> bool:
     return href.lower().startswith(("http://", "https://"))
 
 
-def body_content(markdown: str, base_url: str = "") -> Content:
-    """A Markdown body as `Content` (its text never read as markup)."""
+def body_content(markdown: str, base_url: str = "", title: str = "") -> Content:
+    """A Markdown body as `Content` (its text never read as markup).
+
+    With `title` (the header's), a first heading that repeats it is left
+    out: the header already shows it.
+    """
     # The parser loads with the first body, after the first screen.
     from reader.ui.blocks import chunk_content
-    from reader.web.extract import blocks_from_markdown
+    from reader.web.extract import blocks_from_markdown, without_title_heading
 
-    return chunk_content(blocks_from_markdown(markdown, base_url))
+    blocks = blocks_from_markdown(markdown, base_url)
+    if title:
+        blocks = without_title_heading(blocks, title)
+    return chunk_content(blocks)
 
 
 def megabytes(size: int) -> str:
@@ -318,10 +325,10 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         if not chunks:
             self._body = Content("")
         elif len(chunks[0]) <= SYNC_BODY:
-            self._body = body_content(chunks[0], article.web_url)
+            self._body = body_content(chunks[0], article.web_url, article.title)
         else:
             self._body = Content.styled("Formatting the text…", "italic dim")
-            self._parse_body(chunks[0], article.web_url, append=False)
+            self._parse_body(chunks[0], article.web_url, append=False, title=article.title)
         self._relayout(home=True)
 
     def show_flags(self, flags: Flags | None, unsaved: bool = False) -> None:
@@ -433,13 +440,15 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         self._parsing = False
         self._more_wanted = 0
 
-    def _parse_body(self, markdown: str, base_url: str, *, append: bool) -> None:
+    def _parse_body(self, markdown: str, base_url: str, *, append: bool, title: str = "") -> None:
         self._parsing = True
-        self._parse_in_thread(self._generation, markdown, base_url, append)
+        self._parse_in_thread(self._generation, markdown, base_url, append, title)
 
     @work(thread=True, group="detail-body")
-    def _parse_in_thread(self, generation: int, markdown: str, base_url: str, append: bool) -> None:
-        content = body_content(markdown, base_url)
+    def _parse_in_thread(
+        self, generation: int, markdown: str, base_url: str, append: bool, title: str = ""
+    ) -> None:
+        content = body_content(markdown, base_url, title)
         self.app.call_from_thread(self._body_parsed, generation, content, append)
 
     def _body_parsed(self, generation: int, content: Content, append: bool) -> None:

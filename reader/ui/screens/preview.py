@@ -39,7 +39,7 @@ from reader.text import clean
 from reader.ui.blocks import chunk_content
 from reader.ui.pages import checked_url, copy_url, open_url
 from reader.ui.panes.key_bar import KeyBar
-from reader.web.extract import Block
+from reader.web.extract import Block, without_title_heading
 from reader.web.fetch import (
     Fetcher,
     FetchError,
@@ -328,11 +328,13 @@ class PreviewScreen(Screen[None]):
             for i, (text, href) in enumerate(extracted.links)
         )
         self._links = list(extracted.links)
-        if not extracted.blocks:
+        # The title is in the header: a first heading that repeats it goes.
+        blocks = without_title_heading(extracted.blocks, extracted.title)
+        if not blocks:
             message = Content(page.notice or "This page has no text.")
             self.body.mount(Static(message, classes="preview-message"))
             return
-        chunks = split_chunks(extracted.blocks)
+        chunks = split_chunks(blocks)
         first, rest = chunks[0], chunks[1:]
         self.body.mount(PageChunk(chunk_content(first), classes="preview-chunk"))
         self.body.scroll_home(animate=False)
@@ -460,6 +462,9 @@ class PreviewScreen(Screen[None]):
             self.notify("This page has no links.", markup=False)
             return
         links.display = True
+        # The first link is highlighted, so that `enter` follows it at once.
+        if links.highlighted is None:
+            links.highlighted = 0
         links.focus()
 
     def _hide_links(self) -> None:
