@@ -584,7 +584,8 @@ async def test_the_key_bar_shows_the_keys_where_the_focus_is(make_store: StoreMa
 
 async def test_the_column_header_follows_the_list_width(make_store: StoreMaker) -> None:
     app = NewsdeskApp(three_topic_store(make_store))
-    async with app.run_test(size=(140, 40)) as pilot:
+    # Wide enough for the title's 60 cells and a provider column beside it.
+    async with app.run_test(size=(200, 60)) as pilot:
         await wait_loaded(pilot)
         articles = app.query_one(ArticleList)
         width = articles.scrollable_content_region.width

@@ -64,6 +64,26 @@ def test_main_screen_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ig
     assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(80, 24), run_before=_loaded)
 
 
+def test_main_screen_at_120x32(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The tree gives way below 140 columns: the title keeps 60 cells.
+    assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(120, 32), run_before=_loaded)
+
+
+def test_main_screen_at_200x60(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(NewsdeskApp(_store(tmp_path)), terminal_size=(200, 60), run_before=_loaded)
+
+
+def test_main_screen_list_alone(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    async def list_alone(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _loaded(pilot)
+        await pilot.press("L")  # from list and detail (the tree hides below 140 columns)
+        await pilot.pause()
+
+    assert snap_compare(
+        NewsdeskApp(_store(tmp_path)), terminal_size=(120, 32), run_before=list_alone
+    )
+
+
 @needs_shared
 def test_real_article_with_related(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def open_it(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -36,6 +36,8 @@ class Session:
     position: int = 0
     """The cursor's place in the view (for when that article is gone)."""
     tree_hidden: bool = False
+    layout: str = "three"
+    """The layout `L` chose: "three" panes, "two" (list and detail), "one" (the list alone)."""
     ended: float = 0.0
     """When the session ended (POSIX time)."""
 
@@ -64,6 +66,7 @@ def load_session(path: Path) -> tuple[Session | None, str | None]:
             article=None if article is None else _text(article),
             position=max(int(data.get("position", 0)), 0),
             tree_hidden=bool(data.get("tree_hidden", False)),
+            layout=_text(data.get("layout", "three")),
             ended=float(data.get("ended", 0.0)),
         )
         if not math.isfinite(session.ended):

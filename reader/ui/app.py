@@ -31,7 +31,7 @@ from reader.text import shown_path
 from reader.triage.state import State
 from reader.ui.keys import MAIN_COMMANDS, Command
 from reader.ui.main_screen import MainScreen
-from reader.ui.screens.help import HelpScreen, key_label
+from reader.ui.screens.help import HelpScreen, help_sections, key_label
 from reader.ui.screens.prompts import ConfirmScreen
 
 
@@ -39,7 +39,7 @@ class NewsdeskApp(App[None]):
     """Browse and triage an article store: topic tree, article list, detail."""
 
     TITLE = "newsdesk"
-    CSS_PATH = [styles_path("app.tcss")]
+    CSS_PATH = [styles_path("app.tcss"), styles_path("messages.tcss")]
 
     BINDINGS = [Binding("Q", "quit", "Quit from any screen", show=False)]
     """`q` is the main screen's (it closes the other screens); `Q` quits anywhere."""
@@ -180,8 +180,11 @@ class NewsdeskApp(App[None]):
     # -- help and palette -----------------------------------------------------------
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen([*MainScreen.BINDINGS, *self.BINDINGS]))
+        """The keys of the screen `?` is pressed on (the main screen's panes,
+        the preview's own keys and its link list's)."""
+        screen = self.screen
+        if not isinstance(screen, HelpScreen):
+            self.push_screen(HelpScreen(help_sections(screen, self.BINDINGS)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own "Quit" would skip the question about decisions not

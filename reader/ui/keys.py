@@ -49,6 +49,7 @@ MAIN_COMMANDS: tuple[Command, ...] = (
     Command("open_browser", "o", "Browser", "Open in browser", "Open the page in the system browser"),
     Command("copy_url", "y", "Copy URL", "Copy URL", "Copy the page's address"),
     Command("toggle_tree", "backslash", "Tree", "Toggle topic tree", "Hide or show the tree pane", show=True),
+    Command("cycle_layout", "L", "Layout", "Cycle layout", "Three panes, list and detail, or the list alone"),
     Command("app.focus_next", "tab", "Next pane", "Next pane", "Move to the next pane"),
     Command("app.focus_previous", "shift+tab", "Previous pane", "Previous pane", "Move to the previous pane"),
     Command("escape", "escape", "Back to list / clear selection", ""),

@@ -84,12 +84,14 @@ CLOCK_INTERVAL = 60.0
 """Seconds between re-evaluations of a view whose query reads the clock
 (`age:`), so that articles leave it as they age."""
 SEPARATOR = "  │  "
+LAYOUTS = {"three": "tree, list and detail", "two": "list and detail", "one": "list alone"}
+"""The layouts `L` goes through, in order, with their names in the status line."""
 
 
 class MainScreen(KeptScreen):
     """Browse and triage the open store."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     AUTO_FOCUS = "#articles"
     """The list has the focus from the start (not the tree, first in the layout)."""
 
@@ -191,6 +193,7 @@ class MainScreen(KeptScreen):
         """Back to the view, article and tree of the last session."""
         if session.tree_hidden and self.tree_visible:
             self.action_toggle_tree()
+        self.set_class(session.layout == "one", "-layout-one")
         if session.article is not None:
             self._restore = (session.article, session.position)
         facet = Facet(session.kind, session.value)
@@ -220,6 +223,7 @@ class MainScreen(KeptScreen):
             article=None if row is None else self.library.rows[row].path,
             position=self.articles.cursor,
             tree_hidden=not self.tree_visible,
+            layout=self.layout_name,
             ended=time.time(),
         )
 
@@ -909,6 +913,8 @@ class MainScreen(KeptScreen):
         self.detail.focus()
 
     def on_descendant_focus(self, event: object) -> None:
+        # The detail shows (list alone) or grows (narrow) while it has the focus.
+        self.set_class(self.detail.has_focus_within, "-detail-open")
         # Opening an article (enter, or moving into the detail pane) reads it.
         if self.config.mark_read_on_open and self.detail.has_focus:
             self._mark_current_read()
@@ -1375,14 +1381,33 @@ class MainScreen(KeptScreen):
 
     @property
     def tree_visible(self) -> bool:
-        if self.has_class("-narrow"):
+        if self.has_class("-narrow") or self.has_class("-medium"):
             return self.has_class("-tree-shown")
         return not self.has_class("-tree-hidden")
 
+    @property
+    def layout_name(self) -> str:
+        """The layout on screen (one of `LAYOUTS`): "two" while the tree is
+        hidden, whether by `L`, by `\\` or by a terminal's width."""
+        if self.has_class("-layout-one"):
+            return "one"
+        return "three" if self.tree_visible else "two"
+
+    def action_cycle_layout(self) -> None:
+        """Three panes, then the list and the detail, then the list alone
+        (the detail shows while it has the focus), then three panes again."""
+        order = list(LAYOUTS)
+        layout = order[(order.index(self.layout_name) + 1) % len(order)]
+        self.set_class(layout == "one", "-layout-one")
+        if (layout == "three") != self.tree_visible:
+            self.action_toggle_tree()
+        self.articles.focus()
+        self.status_line.show_action(f"Layout: {LAYOUTS[layout]}.")
+
     def action_toggle_tree(self) -> None:
-        """Hide or show the tree (hidden by default on narrow terminals)."""
+        """Hide or show the tree (hidden by default below 140 columns)."""
         show = not self.tree_visible
-        if self.has_class("-narrow"):
+        if self.has_class("-narrow") or self.has_class("-medium"):
             self.set_class(show, "-tree-shown")
         else:
             self.set_class(not show, "-tree-hidden")

@@ -30,6 +30,8 @@ DATE_WIDTH = 10
 QUALITY_WIDTH = 3
 MARKS_WIDTH = Marks.WIDTH + 1
 """The mark cells (`Marks.prefix`) and a blank cell before the date."""
+_FIXED = MARKS_WIDTH + DATE_WIDTH + 1 + 1 + QUALITY_WIDTH + 1
+"""The cells of every column but the title and the provider (with their blanks)."""
 
 
 PLAIN = Marks()
@@ -45,9 +47,28 @@ def format_date(timestamp: float | None) -> str:
         return ""
 
 
+TITLE_FIRST = 60
+"""The title's cells before any other column that can give way (the provider)."""
+PROVIDER_MIN = 10
+"""A provider column narrower than this says too little: the title takes it."""
+PROVIDER_MAX = 18
+
+
 def provider_column_width(list_width: int) -> int:
-    """The provider column's width, or 0 when the list is too narrow for it."""
-    return 0 if list_width < 48 else min(18, max(8, list_width // 6))
+    """The provider column's width, or 0 when it would be under `PROVIDER_MIN`.
+
+    The title comes first: the provider takes a sixth of the list (at most
+    `PROVIDER_MAX`) from what is left once the title has `TITLE_FIRST` cells.
+    """
+    spare = list_width - _FIXED - TITLE_FIRST - 1
+    width = min(PROVIDER_MAX, list_width // 6, spare)
+    return width if width >= PROVIDER_MIN else 0
+
+
+def title_column_width(list_width: int) -> int:
+    """The title column's width in a list `list_width` cells wide."""
+    provider = provider_column_width(list_width)
+    return max(list_width - _FIXED - (provider + 1 if provider else 0), 1)
 
 
 def fit(text: str, width: int) -> str:
@@ -326,8 +347,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             line_style += style("article-list--cursor")
         provider_width = provider_column_width(width)
         quality = "" if row.quality is None else str(row.quality)
-        fixed = MARKS_WIDTH + DATE_WIDTH + 1 + (provider_width + 1 if provider_width else 0)
-        title_width = max(width - fixed - QUALITY_WIDTH - 2, 1)
+        title_width = title_column_width(width)
         if is_cursor:
             title_style = line_style + Style(bold=marks.unread)
         else:

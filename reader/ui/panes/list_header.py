@@ -11,7 +11,12 @@ from rich.text import Text
 from textual.widget import Widget
 
 from reader.ui.lines.kept_lines import KeptLinesMixin
-from reader.ui.panes.article_list import DATE_WIDTH, MARKS_WIDTH, provider_column_width
+from reader.ui.panes.article_list import (
+    DATE_WIDTH,
+    MARKS_WIDTH,
+    provider_column_width,
+    title_column_width,
+)
 
 
 def header_text(width: int) -> str:
@@ -20,8 +25,7 @@ def header_text(width: int) -> str:
     provider = provider_column_width(width)
     if provider:
         header += "Provider".ljust(provider + 1)
-    title_width = max(width - len(header) - 5, 1)
-    return header + "Title".ljust(title_width + 1) + "  Q"
+    return header + "Title".ljust(title_column_width(width) + 1) + "  Q"
 
 
 class ListHeader(KeptLinesMixin, Widget):

@@ -1,6 +1,11 @@
 """The status line: where the reader is, what the last action did, and how far
 a load has got.
 
+Its message (the right-hand part) is always the latest one said, or none: an
+action's message (`show_action`) or a notification's (a toast; the status
+line takes its text too, so that when the toast fades the line does not show
+an older message). Whichever comes later replaces the other.
+
 One widget of a fixed height: its text changes many times a second while a
 store loads, and a widget that sizes itself to its text (a `Static`, a
 `ProgressBar`) would lay out the whole screen each time.
@@ -8,9 +13,14 @@ store loads, and a widget that sizes itself to its text (a `Static`, a
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
+from textual.markup import MarkupError
+from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.widget import Widget
 
 from reader.ui.lines.kept_lines import KeptLinesMixin
@@ -49,6 +59,29 @@ class StatusLine(KeptLinesMixin, Widget):
         self._status = Content("")
         self._action = Content("")
         self._progress: tuple[int, int | None] | None = None
+
+    def on_mount(self) -> None:
+        # Every message the app handles passes here (a type check): the
+        # app's notifications are seen as they are made, on any screen.
+        self.app.message_signal.subscribe(self, self._app_message, immediate=True)
+
+    def _app_message(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.show_notification(message.notification)
+
+    def show_notification(self, notification: Notification) -> None:
+        """A notification's text as the latest message (on one line)."""
+        said = notification.message
+        if notification.markup:
+            with suppress(MarkupError):  # else shown as written
+                said = Content.from_markup(said).plain
+        said = " ".join(said.split())
+        if notification.title:
+            said = f"{notification.title}: {said}"
+        style = {"warning": "$text-warning", "error": "$text-error"}.get(
+            notification.severity, "$text-accent"
+        )
+        self._set(action=Content.styled(said, f"italic {style}"))
 
     @property
     def status(self) -> str:

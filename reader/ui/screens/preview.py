@@ -124,7 +124,24 @@ class PreviewScreen(Screen[None]):
         Binding("j", "scroll_body(1)", "Down", show=False),
         Binding("k", "scroll_body(-1)", "Up", show=False),
         Binding("space", "page_body(1)", "Page down", show=False),
+        Binding("question_mark", "app.help", "Keys", show=False),
     ]
+
+    LINK_KEYS: ClassVar[list[BindingType]] = [
+        Binding("down,up", "", "Move to the next or previous link"),
+        Binding("enter", "", "Follow the link"),
+        Binding("l,escape", "", "Close the link list"),
+    ]
+    """The keys of the link list (`l`), for the help: the list's own."""
+
+    @classmethod
+    def help_sections(cls) -> list[tuple[str, list[BindingType]]]:
+        """What `?` shows here: the preview's keys, then the link list's."""
+        return [
+            ("Preview", cls.BINDINGS),
+            ("Link list (l)", cls.LINK_KEYS),
+            ("Also", [Binding("ctrl+p", "", "Command palette: every action by name")]),
+        ]
 
     open_in_browser: Callable[[str], bool] = staticmethod(open_web_address)
     """How `o` opens a page (`reader.web.urls.open_in_browser`: web addresses
