@@ -27,7 +27,7 @@ from reader import __version__, gc_pause
 
 FRAMES_PER_SECOND = 120
 
-SUBCOMMANDS = ("preview", "export", "count")
+SUBCOMMANDS = ("preview", "export", "count", "config")
 
 DESCRIPTION = """\
 A keyboard-driven terminal reader for a local store of news articles.
@@ -43,6 +43,8 @@ subcommands:
                         print the articles with their triage state
   newsdesk count [STORE] [--query Q]
                         print how many articles match a query
+  newsdesk config [--check] [--config PATH]
+                        print the settings in force, or check the settings file
 
 Run 'newsdesk SUBCOMMAND --help' for each one's options.
 Inside the reader, press ? for every key."""
@@ -84,6 +86,12 @@ def _open_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start in the Inbox at the top, not where the last session stopped",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="settings file (default: $NEWSDESK_CONFIG, else the user config folder's config.toml)",
+    )
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     return parser
 
@@ -93,7 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SUBCOMMANDS:
         return run_subcommand(args[0], args[1:])
     options = _open_parser().parse_args(args)
-    return open_store(options.store, options.state, options.cache, options.rebuild, options.fresh)
+    return open_store(
+        options.store,
+        options.state,
+        options.cache,
+        options.rebuild,
+        options.fresh,
+        config_file=options.config,
+    )
 
 
 def _fail(message: str) -> int:
@@ -107,13 +122,14 @@ def open_store(
     cache: Path | None = None,
     rebuild: bool = False,
     fresh: bool = False,
+    config_file: Path | None = None,
 ) -> int:
     # No cyclic collections until the first screen is drawn (the app ends
     # the hold then): the imports and the screen's widgets would otherwise
     # cost about 70 ms of collections that find next to nothing.
     gc_pause.hold_start_up()
     try:
-        return _open_store(store, state_path, cache, rebuild, fresh)
+        return _open_store(store, state_path, cache, rebuild, fresh, config_file)
     finally:
         gc_pause.start_up_done()
 
@@ -124,6 +140,7 @@ def _open_store(
     cache: Path | None,
     rebuild: bool,
     fresh: bool = False,
+    config_file: Path | None = None,
 ) -> int:
     from reader.store.files import SAMPLE_STORE, StoreError, check_store, scan
 
@@ -137,7 +154,7 @@ def _open_store(
     except OSError as error:
         return _fail(f"cannot read store {path}: {error.strerror or error}")
 
-    from reader.config import load_config
+    from reader.config import config_path, load_config
     from reader.malloc import use_one_arena
     from reader.triage.state import (
         State,
@@ -167,9 +184,6 @@ def _open_store(
         )
     except StateError as error:
         return _fail(str(error))
-    config, warning = load_config()
-    if warning:
-        notices.append(warning)
     from reader.library.session import load_session, session_path
 
     session_file = session_path(state_file)
@@ -186,8 +200,11 @@ def _open_store(
     # Before the app starts its threads (see `reader.malloc`).
     use_one_arena()
     from reader.store.index import StoreIndex
-    from reader.ui.app import NewsdeskApp
+    from reader.ui.app import NewsdeskApp, theme_names
 
+    settings_file = config_path(config_file)
+    config, warnings = load_config(settings_file, themes=theme_names())
+    notices.extend(warnings)
     index = StoreIndex(root, cache, rebuild=rebuild)
     title = "sample store" if store is None else str(path)
     app = NewsdeskApp(
@@ -199,6 +216,7 @@ def _open_store(
         notices=notices,
         session=session,
         session_file=session_file,
+        config_path=settings_file,
     )
     try:
         app.run()
@@ -306,7 +324,51 @@ def _exit_status(done: SystemExit) -> int:
     return 1
 
 
+def _config_command(args: list[str]) -> int:
+    from reader.config import config_path, describe, load_config
+    from reader.text import shown_path
+
+    parser = argparse.ArgumentParser(
+        prog="newsdesk config",
+        description="Print the settings in force, each with its default.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the settings file: its problems and status 1, or 'no problems' and 0",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="settings file (default: $NEWSDESK_CONFIG, else the user config folder's config.toml)",
+    )
+    options = parser.parse_args(args)
+    path = config_path(options.config)
+    from reader.ui.app import theme_names
+
+    config, warnings = load_config(path, themes=theme_names())
+    shown = shown_path(path)
+    if options.check:
+        for warning in warnings:
+            print(warning)
+        n = len(warnings)
+        if n:
+            print(f"{n} problem{'s' if n != 1 else ''} in {shown}")
+            return 1
+        print(f"no problems in {shown}" if path.exists() else f"no problems (no file {shown})")
+        return 0
+    print(f"# {shown}" + ("" if path.exists() else " (no such file: the defaults)"))
+    for line in describe(config):
+        print(line)
+    for warning in warnings:
+        _say(warning)
+    return 0
+
+
 def _subcommand(name: str, args: list[str]) -> int:
+    if name == "config":
+        return _config_command(args)
     parser = argparse.ArgumentParser(prog=f"newsdesk {name}")
     if name == "preview":
         parser.description = "Fetch a web page and print its readable text."

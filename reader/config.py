@@ -1,4 +1,4 @@
-"""User settings, read from `config.toml` in the user's config folder.
+"""User settings, read from `config.toml`.
 
 ```toml
 [triage]
@@ -6,59 +6,245 @@ mark_read_on_open = true     # enter / focusing the detail pane marks read
 mark_read_after = 0          # seconds resting on an article to mark it read; 0 = never
 advance_after_star = false   # `s` moves on to the next article, as `e` does
 archive_marks_read = true    # `e` (archive: done with it) also marks it read
+
+[ui]
+theme = "nord"               # any Textual theme; choosing one in the palette writes it here
 ```
 
-A missing file means the defaults; a broken one is reported, not fatal.
+The file is the one named with `--config PATH`, else `$NEWSDESK_CONFIG`,
+else `config.toml` in the user's config folder. A missing file means the
+defaults. Each table is a `msgspec.Struct`, and each value is checked with
+strict types (`"false"` is not a bool) one key at a time: a bad value or an
+unknown key is one warning line (file, line, key, and the closest known
+key), and falls back to its default while the good settings still apply.
+A file that is not TOML at all is one warning, and the defaults.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 import platformdirs
+
+from reader.text import shown_path
+
+
+class TriageSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """`[triage]`"""
+
+    mark_read_on_open: bool = True
+    mark_read_after: Annotated[float, msgspec.Meta(ge=0)] = 0.0
+    advance_after_star: bool = False
+    archive_marks_read: bool = True
+
+
+class UiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """`[ui]`"""
+
+    theme: str | None = None
+
+
+TABLES: dict[str, type[msgspec.Struct]] = {"triage": TriageSettings, "ui": UiSettings}
+"""Each table of the file, and the struct its values are checked against."""
 
 
 @dataclass(slots=True, frozen=True)
 class Config:
+    """The settings in force (the tables' keys, flattened)."""
+
     mark_read_on_open: bool = True
     mark_read_after: float = 0.0
     advance_after_star: bool = False
     archive_marks_read: bool = True
+    theme: str | None = None
 
 
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("newsdesk")) / "config.toml"
 
 
-def load_config(path: Path | None = None) -> tuple[Config, str | None]:
-    """The settings, and a one-line warning when the file could not be used."""
+def config_path(option: Path | None = None) -> Path:
+    """The settings file: `--config PATH`, else `$NEWSDESK_CONFIG`, else the default."""
+    if option is not None:
+        return option
+    env = os.environ.get("NEWSDESK_CONFIG")
+    return Path(env).expanduser() if env else default_config_path()
+
+
+def table_keys(table: str) -> list[str]:
+    return [field.name for field in msgspec.structs.fields(TABLES[table])]
+
+
+def load_config(
+    path: Path | None = None, themes: Iterable[str] | None = None
+) -> tuple[Config, list[str]]:
+    """The settings, and one warning line for each thing not used.
+
+    `themes`, when given, are the theme names `[ui] theme` may take.
+    """
     path = path or default_config_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
-        return Config(), None
+        return Config(), []
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return Config(), f"settings not read from {path}: {error}"
-    triage: Any = data.get("triage", {})
-    if not isinstance(triage, dict):
-        return Config(), f"settings not read from {path}: [triage] is not a table"
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        return Config(), [f"{_shown(path)}: settings not read: {reason}"]
+    warnings: list[str] = []
+
+    def warn(line: int | None, what: str, message: str) -> None:
+        where = f"{_shown(path)}:{line}" if line else _shown(path)
+        warnings.append(f"{where}: {what}: {message}")
+
+    values: dict[str, Any] = {}
+    for name, table in data.items():
+        if name not in TABLES:
+            _unknown_table(text, name, table, warn)
+            continue
+        if not isinstance(table, dict):
+            warn(_line_of(text, name), name, "not a table; the defaults apply")
+            continue
+        values.update(_check_table(text, name, table, warn))
+    config = Config(**values)
+    if config.theme is not None and themes is not None:
+        known = sorted(themes)
+        if config.theme not in known:
+            close = difflib.get_close_matches(config.theme, known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            liked = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "tokyo-night")
+            some = ", ".join([name for name in liked if name in known] or known[:6])
+            warn(
+                _line_of(text, "theme", "ui"),
+                "theme",
+                f"unknown theme {config.theme!r}; {hint}themes include {some}, ...",
+            )
+            config = Config(**{**values, "theme": None})
+    return config, warnings
+
+
+def _check_table(text: str, name: str, table: dict[str, Any], warn: Any) -> dict[str, Any]:
+    """The good values of one table; a warning for each other key."""
+    struct = TABLES[name]
+    known = table_keys(name)
+    defaults = struct()
+    good: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f" in [{name}]"
+            warn(_line_of(text, key, name), key, f"unknown setting{hint}")
+            continue
+        try:
+            checked = msgspec.convert({key: value}, struct, strict=True)
+        except msgspec.ValidationError as error:
+            reason = str(error).split(" - at `", 1)[0]
+            default = toml_value(getattr(defaults, key))
+            warn(_line_of(text, key, name), key, f"{reason}; the default ({default}) applies")
+            continue
+        good[key] = getattr(checked, key)
+    return good
+
+
+def _unknown_table(text: str, name: str, value: Any, warn: Any) -> None:
+    if isinstance(value, dict):
+        close = difflib.get_close_matches(name, list(TABLES), n=1)
+        hint = f"; did you mean [{close[0]}]?" if close else ""
+        warn(_line_of(text, name), f"[{name}]", f"unknown table{hint}")
+        return
+    homes = [table for table in TABLES if name in table_keys(table)]
+    hint = f"; did you mean [{homes[0]}] {name}?" if homes else ""
+    warn(_line_of(text, name), name, f"unknown setting{hint}")
+
+
+def _line_of(text: str, key: str, table: str | None = None) -> int | None:
+    """The line (from 1) where `key` is set (in `[table]`, if given), or where
+    table `key` starts; None if it cannot be found."""
+    lines = text.splitlines()
+    start = 0
+    if table is not None:
+        header = re.compile(rf"^\s*\[\s*[\"']?{re.escape(table)}[\"']?\s*\]")
+        start = next((i for i, line in enumerate(lines) if header.match(line)), 0)
+    quoted = rf"[\"']?{re.escape(key)}[\"']?"
+    pattern = re.compile(rf"^\s*(?:\[\s*{quoted}\s*\]|{quoted}\s*[=.])")
+    for i in range(start, len(lines)):
+        if pattern.match(lines[i]):
+            return i + 1
+    if table is not None:  # a dotted key: `triage.mark_read_after = 2`
+        dotted = re.compile(rf"^\s*[\"']?{re.escape(table)}[\"']?\s*\.\s*{quoted}\s*=")
+        for i, line in enumerate(lines):
+            if dotted.match(line):
+                return i + 1
+    return None
+
+
+def _shown(path: Path) -> str:
+    text = str(path)
+    home = str(Path.home())
+    if home not in ("", "/") and text.startswith(home + os.sep):
+        text = "~" + text[len(home) :]
+    return shown_path(text)
+
+
+def toml_value(value: object) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def describe(config: Config) -> list[str]:
+    """The settings in force, each with its default: `triage.x = true   # default true`."""
     defaults = Config()
+    table_of = {key: table for table in TABLES for key in table_keys(table)}
+    rows = [
+        (f"{table_of[f.name]}.{f.name} = {toml_value(getattr(config, f.name))}", f.name)
+        for f in fields(Config)
+    ]
+    width = max(len(left) for left, _ in rows)
+    return [
+        f"{left.ljust(width)}   # default {toml_value(getattr(defaults, name))}"
+        for left, name in rows
+    ]
+
+
+def save_theme(path: Path, theme: str) -> None:
+    """Set `[ui] theme` in the file `path`, keeping the rest of it (other
+    settings, comments, layout) as it is. Raises OSError, or ValueError when
+    the file is not TOML (it is then left alone)."""
+    import tomlkit
+    import tomlkit.exceptions
+
+    from reader.private import atomic_write_text
+
     try:
-        return (
-            Config(
-                mark_read_on_open=bool(triage.get("mark_read_on_open", defaults.mark_read_on_open)),
-                mark_read_after=max(float(triage.get("mark_read_after", 0.0)), 0.0),
-                advance_after_star=bool(
-                    triage.get("advance_after_star", defaults.advance_after_star)
-                ),
-                archive_marks_read=bool(
-                    triage.get("archive_marks_read", defaults.archive_marks_read)
-                ),
-            ),
-            None,
-        )
-    except (TypeError, ValueError) as error:
-        return Config(), f"settings not read from {path}: {error}"
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    try:
+        document = tomlkit.parse(text)
+        ui = document.get("ui")
+        if ui is None:
+            ui = tomlkit.table()
+            document["ui"] = ui
+        if not isinstance(ui, dict):
+            raise ValueError("ui is not a table")
+        ui["theme"] = theme
+        new_text = tomlkit.dumps(document)
+    except tomlkit.exceptions.TOMLKitError as error:
+        raise ValueError(f"{_shown(path)} is not valid TOML: {error}") from error
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, new_text)

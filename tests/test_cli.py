@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -91,3 +92,68 @@ def test_export_and_count_take_the_apps_index_options(command: str) -> None:
     for option in ("--query Q", "--saved NAME", "--cache PATH", "--rebuild", "--quiet"):
         assert option in result.stdout
     assert ("--format" in result.stdout) == (command == "export")
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_settings_file_is_chosen_with_config_or_newsdesk_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from reader import cli
+    from reader.ui.app import NewsdeskApp
+
+    settings = tmp_path / "mine.toml"
+    settings.write_text(
+        '[triage]\nmark_read_on_open = "false"\narchive_marks_read = false\n[ui]\ntheme = "nord"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "elsewhere"))
+    args = [str(REPO / "reader" / "sample_store"), "--state", str(tmp_path / "s.sqlite3")]
+    if how == "option":
+        monkeypatch.setenv("NEWSDESK_CONFIG", str(tmp_path / "not-this.toml"))
+        args += ["--config", str(settings)]
+    else:
+        monkeypatch.setenv("NEWSDESK_CONFIG", str(settings))
+    seen: list[NewsdeskApp] = []
+    monkeypatch.setattr(NewsdeskApp, "run", lambda app: seen.append(app))
+    assert cli.main(args) == 0
+    [app] = seen
+    assert app.config_path == settings
+    assert app.config.archive_marks_read is False and app.config.theme == "nord"
+    assert app.config.mark_read_on_open is True  # "false" is not a bool: the default
+    assert app.notices == [
+        f"{settings}:2: mark_read_on_open: Expected `bool`, got `str`; the default (true) applies"
+    ]
+
+
+def test_config_prints_the_settings_in_force_with_their_defaults(tmp_path: Path) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_text("[triage]\nmark_read_after = 3\n", encoding="utf-8")
+    result = newsdesk("config", "--config", str(settings))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"# {settings}"
+    assert any(
+        line.split() == ["triage.mark_read_after", "=", "3", "#", "default", "0"] for line in lines
+    )
+    assert any(line.startswith("ui.theme = ") for line in lines)
+    assert result.stderr == ""
+
+
+def test_config_check_exits_1_with_the_problems_and_0_when_clean(tmp_path: Path) -> None:
+    settings = tmp_path / "config.toml"
+    settings.write_text("[triage]\nadvance_after_starr = true\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "reader", "config", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NEWSDESK_CONFIG": str(settings)},
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{settings}:2: advance_after_starr: unknown setting; did you mean advance_after_star?",
+        f"1 problem in {settings}",
+    ]
+    settings.write_text('[triage]\nadvance_after_star = true\n[ui]\ntheme = "nord"\n')
+    result = newsdesk("config", "--check", "--config", str(settings))
+    assert (result.returncode, result.stdout) == (0, f"no problems in {settings}\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -19,6 +20,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES, Theme
 from textual.widgets import Input
 
 from reader.config import Config
@@ -33,6 +35,11 @@ from reader.ui.keys import MAIN_COMMANDS, Command
 from reader.ui.main_screen import MainScreen
 from reader.ui.screens.help import HelpScreen, help_sections, key_label
 from reader.ui.screens.prompts import ConfirmScreen
+
+
+def theme_names() -> list[str]:
+    """The themes `[ui] theme` may name: Textual's own."""
+    return list(BUILTIN_THEMES)
 
 
 class NewsdeskApp(App[None]):
@@ -56,11 +63,19 @@ class NewsdeskApp(App[None]):
         saved: SavedSearches | None = None,
         session: Session | None = None,
         session_file: Path | None = None,
+        config_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.notices = list(notices)
         """Said at start (settings, a state file kept aside): shown on screen."""
         self.config = config or Config()
+        self.config_path = config_path
+        """The settings file a theme chosen in the palette is written to (None: nowhere)."""
+        if self.config.theme is not None and self.config.theme in self.available_themes:
+            self.theme = self.config.theme  # checked (and any warning given) by load_config
+        self._theme_saved = self.theme
+        """The theme the settings file names (or the start-up one): not written again."""
+        self._theme_lock = threading.Lock()
         self.store_title = shown_path(title or root)
         self.library = Library(root, index=index, state=state, saved=saved)
         """The open store: rows, flags, views' inputs, the state writer."""
@@ -92,6 +107,39 @@ class NewsdeskApp(App[None]):
         self.sub_title = self.store_title
         for notice in self.notices:
             self.notify(notice, severity="warning", markup=False, timeout=12)
+        # Subscribed only now: the start-up's own theme set is never written back.
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    # -- theme ----------------------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """A theme chosen (in the palette): written to the settings file, off
+        the UI thread, the rest of the file kept."""
+        if self.config_path is None or theme.name == self._theme_saved:
+            return
+        self.run_worker(
+            partial(self._save_theme, self.config_path),
+            thread=True,
+            group="theme",
+            exit_on_error=False,
+        )
+
+    def _save_theme(self, path: Path) -> None:
+        from reader.config import save_theme
+
+        with self._theme_lock:  # the latest choice, in order
+            name = self.theme
+            if name == self._theme_saved:
+                return
+            try:
+                save_theme(path, name)
+            except (OSError, ValueError) as error:
+                message = f"The theme was not saved to {shown_path(path)}: {error}"
+                self.call_from_thread(
+                    self.notify, shown_path(message), severity="error", markup=False
+                )
+                return
+            self._theme_saved = name
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
