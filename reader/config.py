@@ -9,6 +9,10 @@ archive_marks_read = true    # `e` (archive: done with it) also marks it read
 
 [ui]
 theme = "nord"               # any Textual theme; choosing one in the palette writes it here
+
+[keys]                       # main-screen action id (or alias) = a key or a list of keys
+star = "f"                   # toggle_star
+archive = ["e", "delete"]
 ```
 
 The file is the one named with `--config PATH`, else `$NEWSDESK_CONFIG`,
@@ -18,6 +22,11 @@ strict types (`"false"` is not a bool) one key at a time: a bad value or an
 unknown key is one warning line (file, line, key, and the closest known
 key), and falls back to its default while the good settings still apply.
 A file that is not TOML at all is one warning, and the defaults.
+
+`[keys]` is checked against the main screen's actions (`reader.ui.keys`): an
+unknown action is a warning naming the closest one; a key that ends up on two
+actions (the remaps laid over the defaults) is a warning naming both, and
+neither remap of that key applies.
 """
 
 from __future__ import annotations
@@ -26,8 +35,8 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,6 +74,8 @@ class Config:
     advance_after_star: bool = False
     archive_marks_read: bool = True
     theme: str | None = None
+    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """`[keys]`: the main-screen actions given other keys (action id to keys)."""
 
 
 def default_config_path() -> Path:
@@ -107,6 +118,12 @@ def load_config(
 
     values: dict[str, Any] = {}
     for name, table in data.items():
+        if name == "keys":
+            if isinstance(table, dict):
+                values["keys"] = _check_keys(text, table, warn)
+            else:
+                warn(_line_of(text, name), name, "not a table; the default keys apply")
+            continue
         if name not in TABLES:
             _unknown_table(text, name, table, warn)
             continue
@@ -152,6 +169,70 @@ def _check_table(text: str, name: str, table: dict[str, Any], warn: Any) -> dict
             continue
         good[key] = getattr(checked, key)
     return good
+
+
+def _check_keys(text: str, table: dict[str, Any], warn: Any) -> dict[str, tuple[str, ...]]:
+    """The remaps of `[keys]` that apply (action id to keys); a warning for
+    each other one."""
+    from reader.ui.keys import action_id, action_names, default_keys, normalize_key
+
+    defaults = default_keys()
+    remap: dict[str, tuple[str, ...]] = {}
+    named: dict[str, str] = {}
+    """Each remapped action id, and the name the file gives it."""
+    flat: dict[str, Any] = {}
+    for name, value in table.items():  # `app.quit = "x"` is a table in TOML
+        if isinstance(value, dict):
+            flat.update({f"{name}.{inner}": item for inner, item in value.items()})
+        else:
+            flat[name] = value
+    for name, value in flat.items():
+        line = _line_of(text, name, "keys")
+        action = action_id(name)
+        if action is None:
+            close = difflib.get_close_matches(name, action_names(), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            warn(line, f"keys.{name}", f"unknown action{hint}")
+            continue
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(_one_key(item) for item in items):
+            warn(line, f"keys.{name}", "expected a key or a list of keys; the default applies")
+            continue
+        if action in remap:
+            warn(line, f"keys.{name}", f"{named[action]} is set already; this one is not used")
+            continue
+        keys = tuple(dict.fromkeys(normalize_key(item) for item in items))
+        remap[action] = keys
+        named[action] = name
+    order = list(remap)
+    while True:  # drop the remaps of each key two actions end up with, until none is left
+        actions_of: dict[str, list[str]] = {}
+        for action in order + [action for action in defaults if action not in remap]:
+            for key in remap.get(action, defaults[action]):
+                actions_of.setdefault(key, []).append(action)
+        clashes = [
+            (key, actions)
+            for key, actions in actions_of.items()
+            if len(actions) > 1 and actions[0] in remap  # not two defaults: not the file's doing
+        ]
+        if not clashes:
+            return remap
+        key, actions = min(clashes, key=lambda clash: order.index(clash[1][0]))
+        first = named[actions[0]]
+        both = " and ".join(named.get(action, action) for action in actions)
+        warn(
+            _line_of(text, first, "keys"),
+            f"keys.{first}",
+            f"key {key!r} is given to {both}; the default keys apply",
+        )
+        for action in actions:
+            remap.pop(action, None)
+        order = [action for action in order if action in remap]
+
+
+def _one_key(item: object) -> bool:
+    """Whether `item` names one key ("," is the comma key; "a,b" is two)."""
+    return isinstance(item, str) and bool(item.strip()) and ("," not in item or item.strip() == ",")
 
 
 def _unknown_table(text: str, name: str, value: Any, warn: Any) -> None:
@@ -211,14 +292,29 @@ def describe(config: Config) -> list[str]:
     defaults = Config()
     table_of = {key: table for table in TABLES for key in table_keys(table)}
     rows = [
-        (f"{table_of[f.name]}.{f.name} = {toml_value(getattr(config, f.name))}", f.name)
+        (
+            f"{table_of[f.name]}.{f.name} = {toml_value(getattr(config, f.name))}",
+            toml_value(getattr(defaults, f.name)),
+        )
         for f in fields(Config)
+        if f.name != "keys"
     ]
+    if config.keys:
+        from reader.ui.keys import default_keys
+
+        default = default_keys()
+        rows += [
+            (f"keys.{action} = {_toml_keys(keys)}", _toml_keys(default.get(action, ())))
+            for action, keys in config.keys.items()
+        ]
     width = max(len(left) for left, _ in rows)
-    return [
-        f"{left.ljust(width)}   # default {toml_value(getattr(defaults, name))}"
-        for left, name in rows
-    ]
+    return [f"{left.ljust(width)}   # default {was}" for left, was in rows]
+
+
+def _toml_keys(keys: tuple[str, ...]) -> str:
+    if len(keys) == 1:
+        return toml_value(keys[0])
+    return "[" + ", ".join(toml_value(key) for key in keys) + "]"
 
 
 def save_theme(path: Path, theme: str) -> None:

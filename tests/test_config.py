@@ -189,3 +189,60 @@ async def test_a_theme_that_cannot_be_written_is_said(
             await app.workers.wait_for_complete()
         assert any("not saved" in n.message for n in app._notifications)
     assert path.read_text(encoding="utf-8") == "[triage\nbroken"
+
+
+# -- [keys] --------------------------------------------------------------------------
+
+
+def test_keys_remap_actions_by_id_or_alias_to_a_key_or_a_list(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[keys]\nstar = "f"\narchive = ["z", "delete"]\n'
+        '"app.quit" = "ctrl+q"\nhelp = ["?", "f1"]\n',
+    )
+    config, warnings = load_config(path)
+    assert warnings == []
+    assert config.keys == {
+        "toggle_star": ("f",),
+        "archive": ("z", "delete"),
+        "app.quit": ("ctrl+q",),
+        "app.help": ("question_mark", "f1"),
+    }
+
+
+def test_an_unknown_action_is_named_with_the_closest_one(tmp_path: Path) -> None:
+    path = write(tmp_path, '[keys]\nstr = "f"\ntoggle_stra = "g"\nread = "r"\n')
+    config, warnings = load_config(path)
+    assert config.keys == {"toggle_read": ("r",)}
+    assert warnings == [
+        f"{path}:2: keys.str: unknown action; did you mean star?",
+        f"{path}:3: keys.toggle_stra: unknown action; did you mean toggle_star?",
+    ]
+
+
+@pytest.mark.parametrize("value", ["3", "[]", '["f", 2]', '""', '"a,b"'])
+def test_a_key_must_be_a_string_or_a_list_of_strings(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, f'[keys]\nstar = {value}\ntag = "g"\n')
+    config, warnings = load_config(path)
+    assert config.keys == {"tag": ("g",)}
+    assert len(warnings) == 1 and warnings[0].startswith(f"{path}:2: keys.star")
+
+
+def test_a_key_given_to_two_actions_is_named_and_neither_remap_applies(tmp_path: Path) -> None:
+    path = write(tmp_path, '[keys]\nstar = "e"\ntag = "g"\nread = "g"\nundo = "k"\n')
+    config, warnings = load_config(path)
+    # `e` is archive's by default: star keeps `s`; `g` twice: tag and read keep theirs.
+    assert config.keys == {"undo": ("k",)}
+    assert warnings == [
+        f"{path}:2: keys.star: key 'e' is given to star and archive; the default keys apply",
+        f"{path}:3: keys.tag: key 'g' is given to tag and read; the default keys apply",
+    ]
+
+
+def test_describe_gives_the_remapped_keys_with_their_defaults(tmp_path: Path) -> None:
+    config, _ = load_config(write(tmp_path, '[keys]\nstar = "f"\narchive = ["z", "delete"]\n'))
+    lines = describe(config)
+    star = next(line for line in lines if line.startswith("keys.toggle_star"))
+    assert star.split() == ["keys.toggle_star", "=", '"f"', "#", "default", '"s"']
+    assert any(line.startswith('keys.archive = ["z", "delete"]') for line in lines)
+    assert not any(line.startswith("keys.") for line in describe(Config()))

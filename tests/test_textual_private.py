@@ -22,7 +22,9 @@ import pytest
 from test_detail import RELATED, article
 from textual import events
 from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.scroll_view import ScrollView
@@ -36,6 +38,7 @@ from reader.ui.panes.detail import DetailView
 from reader.ui.textual_private import (
     refresh_scrollbars,
     scroll_update,
+    set_own_bindings,
     start_vertical_scrollbar,
     vertical_scrollbar_made,
 )
@@ -52,6 +55,12 @@ PRIVATE_METHODS: dict[tuple[type, str], tuple[str, ...]] = {
 PRIVATE_ATTRIBUTES: dict[tuple[type, str], object] = {
     # (owner, name): its value on a new instance.
     (Widget, "_vertical_scrollbar"): None,
+}
+
+NODE_ATTRIBUTES: dict[tuple[type, str], type] = {
+    # (owner, name): the type of its value on a new instance; read by
+    # Textual from other objects (`node._bindings`), so checked apart.
+    (DOMNode, "_bindings"): BindingsMap,
 }
 
 PENDING: set[tuple[str, str]] = set()
@@ -173,6 +182,42 @@ def test_private_attribute_is_kept_and_read_by_textual(
     owner: type[Widget], name: str, initial: object
 ) -> None:
     check_private_attribute(owner, name, initial)
+
+
+def test_a_node_keeps_its_bindings_where_textual_looks_for_a_keys_binding() -> None:
+    for (owner, name), kind in NODE_ATTRIBUTES.items():
+        assert isinstance(vars(Widget())[name], kind), f"{owner.__name__}().{name} changed"
+    # What a key press and `active_bindings` go through: each node's map.
+    chain = inspect.getsource(Screen._binding_chain.fget)  # type: ignore[attr-defined]
+    assert "self._bindings" in chain and "node._bindings" in chain
+
+
+class Base(Screen[None]):
+    BINDINGS = [Binding("b", "mark('base')", "Base")]
+
+
+class Own(Base):
+    BINDINGS = [Binding("o", "mark('own')", "Own"), Binding("p", "mark('gone')", "Gone")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: list[str] = []
+        set_own_bindings(self, [Binding("x,y", "mark('own')", "Own")])
+
+    def action_mark(self, what: str) -> None:
+        self.marks.append(what)
+
+
+async def test_set_own_bindings_replaces_the_class_keys_and_keeps_the_bases() -> None:
+    app = App[None]()
+    async with app.run_test() as pilot:
+        screen = Own()
+        await app.push_screen(screen)
+        await pilot.press("o", "p", "x", "y", "b")
+        await pilot.pause()
+        assert screen.marks == ["own", "own", "base"]
+        assert {"x", "y", "b"} <= set(screen.active_bindings)
+        assert not {"o", "p"} & set(screen.active_bindings)
 
 
 def test_textual_keeps_its_own_vertical_scrollbar_in_the_slot_we_use() -> None:
@@ -427,7 +472,11 @@ async def test_prevent_default_in_on_click_keeps_textuals_click_handling_out(
 
 def test_the_wrapper_uses_only_the_names_guarded_here() -> None:
     used = {name for _, name in private_uses(WRAPPER.read_text(), private_names(*BASES))}
-    guarded = {name for _, name in PRIVATE_METHODS} | {name for _, name in PRIVATE_ATTRIBUTES}
+    guarded = (
+        {name for _, name in PRIVATE_METHODS}
+        | {name for _, name in PRIVATE_ATTRIBUTES}
+        | {name for _, name in NODE_ATTRIBUTES}
+    )
     assert used == guarded
     assert textual_private.__doc__ is not None
     for name in guarded:

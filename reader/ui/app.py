@@ -31,7 +31,7 @@ from reader.search.saved import SavedSearches
 from reader.store.index import StoreIndex
 from reader.text import shown_path
 from reader.triage.state import State
-from reader.ui.keys import MAIN_COMMANDS, Command
+from reader.ui.keys import Command, main_commands
 from reader.ui.main_screen import MainScreen
 from reader.ui.screens.help import HelpScreen, help_sections, key_label
 from reader.ui.screens.prompts import ConfirmScreen
@@ -241,7 +241,7 @@ class NewsdeskApp(App[None]):
             if system.title not in {"Quit", "Keys"}:
                 yield system
         main = self.main_screen
-        for command in MAIN_COMMANDS:
+        for command in main_commands(self.config.keys):
             if not command.title:
                 continue
             help_text = command.help

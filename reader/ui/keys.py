@@ -4,7 +4,8 @@ the help screen and the command palette are all made from this table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
@@ -63,6 +64,60 @@ MAIN_COMMANDS: tuple[Command, ...] = (
 )  # fmt: skip
 
 
-def main_bindings() -> list[Binding]:
-    """The main screen's key bindings, from `MAIN_COMMANDS`."""
-    return [command.binding() for command in MAIN_COMMANDS if command.keys]
+ALIASES: dict[str, str] = {
+    "quit": "app.quit",
+    "help": "app.help",
+    "read": "toggle_read",
+    "star": "toggle_star",
+    "tree": "toggle_tree",
+    "layout": "cycle_layout",
+    "browser": "open_browser",
+    "next_pane": "app.focus_next",
+    "previous_pane": "app.focus_previous",
+}
+"""Short names `[keys]` in config.toml also takes for an action id."""
+
+
+def action_names() -> list[str]:
+    """The names `[keys]` takes: each main-screen action id, and the aliases."""
+    return [command.action for command in MAIN_COMMANDS] + list(ALIASES)
+
+
+def action_id(name: str) -> str | None:
+    """The action id `name` stands for (itself or an alias), or None if unknown."""
+    name = ALIASES.get(name, name)
+    return name if any(command.action == name for command in MAIN_COMMANDS) else None
+
+
+def normalize_key(key: str) -> str:
+    """A key as Textual writes it in a binding: "?" is "question_mark"."""
+    key = key.strip()
+    if key == ",":
+        return "comma"  # a comma separates keys in a binding
+    return next(iter(Binding.make_bindings([Binding(key, "")]))).key if key else key
+
+
+def default_keys() -> dict[str, tuple[str, ...]]:
+    """Each action id and its default keys (normalized), from `MAIN_COMMANDS`."""
+    return {
+        command.action: tuple(normalize_key(key) for key in command.keys.split(",") if key)
+        for command in MAIN_COMMANDS
+    }
+
+
+def main_commands(keys: Mapping[str, tuple[str, ...]] | None = None) -> tuple[Command, ...]:
+    """`MAIN_COMMANDS`, with the keys of the actions in `keys` (action id to
+    keys, from config.toml's `[keys]`) in place of their defaults."""
+    if not keys:
+        return MAIN_COMMANDS
+    return tuple(
+        replace(command, keys=",".join(keys[command.action]))
+        if keys.get(command.action)
+        else command
+        for command in MAIN_COMMANDS
+    )
+
+
+def main_bindings(keys: Mapping[str, tuple[str, ...]] | None = None) -> list[Binding]:
+    """The main screen's key bindings, from `MAIN_COMMANDS` (remapped by `keys`)."""
+    return [command.binding() for command in main_commands(keys) if command.keys]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -63,6 +63,7 @@ from reader.ui.panes.query_bar import QueryBar, error_text
 from reader.ui.panes.status_line import StatusLine
 from reader.ui.panes.topic_tree import TopicTree
 from reader.ui.screens.prompts import ConfirmScreen, TagScreen, TextPrompt
+from reader.ui.textual_private import set_own_bindings
 
 if TYPE_CHECKING:
     from reader.search.query import Query
@@ -99,6 +100,9 @@ class MainScreen(KeptScreen):
 
     def __init__(self, library: Library, config: Config, session: Session | None = None) -> None:
         super().__init__(id="_default")
+        self.key_bindings: list[Binding] = main_bindings(config.keys)
+        """This screen's own bindings: `BINDINGS` with config.toml's `[keys]` applied."""
+        set_own_bindings(self, self.key_bindings)
         self.library = library
         self.config = config
         self.last_session = session

@@ -33,6 +33,12 @@ What remains, and why:
     the full layout Textual would do (30-150 ms at 100,000 rows) and so
     calls what that layout would have called.
 
+`DOMNode._bindings` (`set_own_bindings`)
+    The bindings a node answers to, which Textual makes from its class's
+    `BINDINGS` (merged with its bases') once per class. The main screen's
+    keys come from config.toml (`[keys]`), so one instance sets its own: the
+    key bar, the key handling and `active_bindings` all read this map.
+
 `Widget._scroll_update` (`scroll_update`)
     What a layout does for a widget whose virtual size changed: scroll bar
     sizes and scroll limits. For the same reason as `_refresh_scrollbars`.
@@ -40,6 +46,10 @@ What remains, and why:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
@@ -69,3 +79,17 @@ def refresh_scrollbars(widget: Widget) -> None:
 def scroll_update(widget: Widget, virtual_size: Size) -> None:
     """Fit the widget's scroll bars and scroll limits to `virtual_size`."""
     widget._scroll_update(virtual_size)
+
+
+def set_own_bindings(node: DOMNode, bindings: Iterable[BindingType]) -> None:
+    """Give `node` `bindings` in place of its class's own `BINDINGS`, keeping
+    those its base classes give (merged as Textual merges a class's: a key
+    bound by `bindings` replaces a base's binding of it)."""
+    own = type(node)
+    keys: dict[str, list[Binding]] = {}
+    for base in reversed(own.__mro__):
+        if not issubclass(base, DOMNode):
+            continue
+        layer = bindings if base is own else base.__dict__.get("BINDINGS", [])
+        keys.update(BindingsMap(layer).key_to_bindings)
+    node._bindings = BindingsMap.from_keys(keys)

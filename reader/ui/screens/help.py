@@ -124,7 +124,7 @@ def help_sections(screen: Screen[object], app_bindings: Iterable[BindingType]) -
     from reader.ui.main_screen import MainScreen
 
     if isinstance(screen, MainScreen):
-        return main_sections([*MainScreen.BINDINGS, *app_bindings])
+        return main_sections([*screen.key_bindings, *app_bindings])
     own = getattr(screen, "help_sections", None)
     if callable(own):
         return list(own())
