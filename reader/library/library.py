@@ -389,18 +389,16 @@ class Library:
                 if isinstance(event, Removed):
                     items = dict.fromkeys(event.paths)
                 elif isinstance(event, Batch):
-                    for row in event.rows:
-                        if row.path in delivered:
-                            items[row.path] = row
+                    parsed: list[Row | Problem] = [*event.rows, *event.problems]
+                    for item in parsed:
+                        if item.path in delivered:
+                            items[item.path] = item
+                        elif isinstance(item, Row):
+                            delivered.add(item.path)
+                            rows.append(item)
                         else:
-                            delivered.add(row.path)
-                            rows.append(row)
-                    for problem in event.problems:
-                        if problem.path in delivered:
-                            items[problem.path] = problem
-                        else:
-                            delivered.add(problem.path)
-                            problems.append(problem)
+                            delivered.add(item.path)
+                            problems.append(item)
                 else:
                     latest = event
                     self.warm = self.warm or event.indexed > 0

@@ -100,9 +100,13 @@ def tag_query(tag: str) -> str:
 
 
 def flag_query(flag: str) -> str:
-    """`is:unread`, `is:starred`...; `inbox` is `-is:archived`."""
-    if flag == "inbox":
-        return "-is:archived"
+    """`is:unread`, `is:starred`...; `inbox` is `-is:archived` (the tree's
+    own nodes are written in `reader.library.facets.FLAG_QUERIES`, which
+    the first screen reads without this engine)."""
+    from reader.library.facets import FLAG_QUERIES
+
+    if flag in FLAG_QUERIES:
+        return FLAG_QUERIES[flag]
     if flag not in IS_VALUES:
         raise ValueError(f"unknown flag {flag!r}")
     return f"is:{flag}"

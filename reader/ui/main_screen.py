@@ -34,7 +34,7 @@ from reader.model import Article, Problem, Row
 from reader.store.files import ParseError, read_article
 from reader.store.loader import FIRST_BATCH, Progress
 from reader.text import shown_path
-from reader.triage.state import NO_FLAGS, Change, Field
+from reader.triage.state import NO_FLAGS, Change, Field, Flags
 from reader.triage.writer import ChangedElsewhere, Done, Failed, Outcome, Recovered, restore_job
 from reader.ui.keys import main_bindings
 from reader.ui.lines.kept_lines import KeptHorizontal, KeptScreen, KeptVertical
@@ -628,13 +628,14 @@ class MainScreen(KeptScreen):
         self._tree_facet = event.facet
         self._show_facet(event.facet)
 
-    def _show_facet(self, facet: Facet, *, select: bool = False) -> None:
-        """Show a tree node's view (`select`: and put the tree's cursor on it)."""
+    def _show_facet(self, facet: Facet, *, select: bool = False, again: bool = False) -> None:
+        """Show a tree node's view (`select`: and put the tree's cursor on it;
+        `again`: also when it is the view shown, its query put back in the bar)."""
         if select:
             self._tree_facet = facet
             with self.topic_tree.prevent(TopicTree.FacetSelected):
                 self.topic_tree.select_facet(facet)
-        if facet == self.facet:
+        if facet == self.facet and not again:
             return
         self.facet = facet
         if facet.kind == "problem":
@@ -709,10 +710,7 @@ class MainScreen(KeptScreen):
     @on(QueryBar.Cancelled)
     def _query_cancelled(self, event: QueryBar.Cancelled) -> None:
         if not event.previous.strip():
-            self._query_error = False
-            self.query_bar.show_error(None)
-            self.facet = Facet("query", "")  # so that the tree's view is shown again
-            self._show_facet(self._tree_facet)
+            self._show_facet(self._tree_facet, again=True)
         elif self._set_query(event.previous):
             if event.previous != facet_query(self._tree_facet, self.library.saved.items):
                 self.facet = Facet("query", event.previous)
@@ -882,13 +880,8 @@ class MainScreen(KeptScreen):
     def _show_in_detail(self, what: Article | Problem | str) -> None:
         """Show an article (and its related list), a problem or a message."""
         if isinstance(what, Article):
-            library = self.library
-            key = what.key
-            if library.flags_loaded:
-                flags = library.flags.get(key, NO_FLAGS)
-                self.detail.show_article(what, flags, unsaved=key in library.unsaved.keys)
-            else:
-                self.detail.show_article(what)
+            flags, unsaved = self._state_of(what.key)
+            self.detail.show_article(what, flags, unsaved=unsaved)
         elif isinstance(what, Problem):
             self.detail.show_problem(what)
         else:
@@ -898,16 +891,17 @@ class MainScreen(KeptScreen):
         """The triage state of the article in the detail pane (cheap when
         unchanged: called after every decision)."""
         article = self.detail.article
+        if article is not None:
+            flags, unsaved = self._state_of(article.key)
+            self.detail.show_flags(flags, unsaved=unsaved)
+
+    def _state_of(self, key: str) -> tuple[Flags | None, bool]:
+        """A key's flags (None until they are loaded) and whether a decision
+        on it waits to be saved: what the detail pane's state line shows."""
         library = self.library
-        if article is None:
-            return
         if not library.flags_loaded:
-            self.detail.show_flags(None)
-            return
-        key = article.key
-        self.detail.show_flags(
-            library.flags.get(key, NO_FLAGS), unsaved=key in library.unsaved.keys
-        )
+            return None, False
+        return library.flags.get(key, NO_FLAGS), key in library.unsaved.keys
 
     @on(ArticleList.Opened)
     def _opened(self, event: ArticleList.Opened) -> None:
@@ -1285,8 +1279,6 @@ class MainScreen(KeptScreen):
             self._refresh_marks()
         elif self.facet.kind == "query" and self.articles.has_focus:
             # A typed query: back to the view chosen in the tree.
-            self.query_bar.show_query(facet_query(self._tree_facet, self.library.saved.items))
-            self._query_error = False
             self._show_facet(self._tree_facet)
         else:
             self.articles.focus()
