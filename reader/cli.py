@@ -27,7 +27,7 @@ from reader import __version__, gc_pause
 
 FRAMES_PER_SECOND = 120
 
-SUBCOMMANDS = ("preview", "export", "count", "config")
+SUBCOMMANDS = ("preview", "export", "count", "config", "keys")
 
 DESCRIPTION = """\
 A keyboard-driven terminal reader for a local store of news articles.
@@ -45,6 +45,8 @@ subcommands:
                         print how many articles match a query
   newsdesk config [--check] [--config PATH]
                         print the settings in force, or check the settings file
+  newsdesk keys [--markdown] [--config PATH]
+                        print every key of every screen (with [keys] applied)
 
 Run 'newsdesk SUBCOMMAND --help' for each one's options.
 Inside the reader, press ? for every key."""
@@ -86,12 +88,7 @@ def _open_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start in the Inbox at the top, not where the last session stopped",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="PATH",
-        help="settings file (default: $NEWSDESK_CONFIG, else the user config folder's config.toml)",
-    )
+    _add_config_option(parser)
     parser.add_argument("--version", action="version", version=f"newsdesk {__version__}")
     return parser
 
@@ -324,6 +321,15 @@ def _exit_status(done: SystemExit) -> int:
     return 1
 
 
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="settings file (default: $NEWSDESK_CONFIG, else the user config folder's config.toml)",
+    )
+
+
 def _config_command(args: list[str]) -> int:
     from reader.config import config_path, describe, load_config
     from reader.text import shown_path
@@ -337,12 +343,7 @@ def _config_command(args: list[str]) -> int:
         action="store_true",
         help="only check the settings file: its problems and status 1, or 'no problems' and 0",
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="PATH",
-        help="settings file (default: $NEWSDESK_CONFIG, else the user config folder's config.toml)",
-    )
+    _add_config_option(parser)
     options = parser.parse_args(args)
     path = config_path(options.config)
     from reader.ui.app import theme_names
@@ -366,9 +367,41 @@ def _config_command(args: list[str]) -> int:
     return 0
 
 
+def _keys_command(args: list[str]) -> int:
+    from reader.actions import markdown_tables, plain_table
+    from reader.config import config_path, load_config
+
+    parser = argparse.ArgumentParser(
+        prog="newsdesk keys",
+        description=(
+            "Print every key of every screen, with config.toml's [keys] applied,"
+            " and each action's id (what [keys] calls it)."
+        ),
+    )
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--defaults", action="store_true", help="the default keys, whatever the settings say"
+    )
+    _add_config_option(parser)
+    options = parser.parse_args(args)
+    keys = {}
+    if not options.defaults:
+        config, warnings = load_config(config_path(options.config))
+        keys = dict(config.keys)
+        for warning in warnings:
+            _say(warning)
+    if options.markdown:
+        sys.stdout.write(markdown_tables(keys))
+    else:
+        print("\n".join(plain_table(keys)))
+    return 0
+
+
 def _subcommand(name: str, args: list[str]) -> int:
     if name == "config":
         return _config_command(args)
+    if name == "keys":
+        return _keys_command(args)
     parser = argparse.ArgumentParser(prog=f"newsdesk {name}")
     if name == "preview":
         parser.description = "Fetch a web page and print its readable text."

@@ -10,7 +10,7 @@ archive_marks_read = true    # `e` (archive: done with it) also marks it read
 [ui]
 theme = "nord"               # any Textual theme; choosing one in the palette writes it here
 
-[keys]                       # main-screen action id (or alias) = a key or a list of keys
+[keys]                       # action id (or alias) = a key or a list of keys
 star = "f"                   # toggle_star
 archive = ["e", "delete"]
 ```
@@ -23,7 +23,7 @@ unknown key is one warning line (file, line, key, and the closest known
 key), and falls back to its default while the good settings still apply.
 A file that is not TOML at all is one warning, and the defaults.
 
-`[keys]` is checked against the main screen's actions (`reader.ui.keys`): an
+`[keys]` is checked against the table of actions (`reader.actions`): an
 unknown action is a warning naming the closest one; a key that ends up on two
 actions (the remaps laid over the defaults) is a warning naming both, and
 neither remap of that key applies.
@@ -43,6 +43,7 @@ from typing import Annotated, Any
 import msgspec
 import platformdirs
 
+from reader.actions import action_id, action_names, clashes, default_keys, normalize_key
 from reader.text import shown_path
 
 
@@ -174,9 +175,6 @@ def _check_table(text: str, name: str, table: dict[str, Any], warn: Any) -> dict
 def _check_keys(text: str, table: dict[str, Any], warn: Any) -> dict[str, tuple[str, ...]]:
     """The remaps of `[keys]` that apply (action id to keys); a warning for
     each other one."""
-    from reader.ui.keys import action_id, action_names, default_keys, normalize_key
-
-    defaults = default_keys()
     remap: dict[str, tuple[str, ...]] = {}
     named: dict[str, str] = {}
     """Each remapped action id, and the name the file gives it."""
@@ -205,19 +203,11 @@ def _check_keys(text: str, table: dict[str, Any], warn: Any) -> dict[str, tuple[
         remap[action] = keys
         named[action] = name
     order = list(remap)
-    while True:  # drop the remaps of each key two actions end up with, until none is left
-        actions_of: dict[str, list[str]] = {}
-        for action in order + [action for action in defaults if action not in remap]:
-            for key in remap.get(action, defaults[action]):
-                actions_of.setdefault(key, []).append(action)
-        clashes = [
-            (key, actions)
-            for key, actions in actions_of.items()
-            if len(actions) > 1 and actions[0] in remap  # not two defaults: not the file's doing
-        ]
-        if not clashes:
+    while True:  # drop the remaps of each key two live actions end up with, until none is left
+        found = clashes({action: remap[action] for action in order})
+        if not found:
             return remap
-        key, actions = min(clashes, key=lambda clash: order.index(clash[1][0]))
+        key, actions = found[0]
         first = named[actions[0]]
         both = " and ".join(named.get(action, action) for action in actions)
         warn(
@@ -300,8 +290,6 @@ def describe(config: Config) -> list[str]:
         if f.name != "keys"
     ]
     if config.keys:
-        from reader.ui.keys import default_keys
-
         default = default_keys()
         rows += [
             (f"keys.{action} = {_toml_keys(keys)}", _toml_keys(default.get(action, ())))

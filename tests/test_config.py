@@ -222,21 +222,30 @@ def test_an_unknown_action_is_named_with_the_closest_one(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("value", ["3", "[]", '["f", 2]', '""', '"a,b"'])
 def test_a_key_must_be_a_string_or_a_list_of_strings(tmp_path: Path, value: str) -> None:
-    path = write(tmp_path, f'[keys]\nstar = {value}\ntag = "g"\n')
+    path = write(tmp_path, f'[keys]\nstar = {value}\ntag = "w"\n')
     config, warnings = load_config(path)
-    assert config.keys == {"tag": ("g",)}
+    assert config.keys == {"tag": ("w",)}
     assert len(warnings) == 1 and warnings[0].startswith(f"{path}:2: keys.star")
 
 
 def test_a_key_given_to_two_actions_is_named_and_neither_remap_applies(tmp_path: Path) -> None:
-    path = write(tmp_path, '[keys]\nstar = "e"\ntag = "g"\nread = "g"\nundo = "k"\n')
+    path = write(tmp_path, '[keys]\nstar = "e"\ntag = "w"\nread = "w"\nundo = "K"\nredo = "k"\n')
     config, warnings = load_config(path)
-    # `e` is archive's by default: star keeps `s`; `g` twice: tag and read keep theirs.
-    assert config.keys == {"undo": ("k",)}
+    # `e` is archive's by default: star keeps `s`; `w` twice: tag and read keep
+    # theirs; `k` moves up in every pane, so it would never reach redo.
+    assert config.keys == {"undo": ("K",)}
     assert warnings == [
         f"{path}:2: keys.star: key 'e' is given to star and archive; the default keys apply",
-        f"{path}:3: keys.tag: key 'g' is given to tag and read; the default keys apply",
+        f"{path}:3: keys.tag: key 'w' is given to tag and read; the default keys apply",
+        f"{path}:6: keys.redo: key 'k' is given to redo and list.up and tree.up and detail.up;"
+        " the default keys apply",
     ]
+
+
+def test_a_pane_may_keep_a_main_screen_key_for_itself(tmp_path: Path) -> None:
+    # The tree's `delete` deletes a saved search; elsewhere it archives.
+    config, warnings = load_config(write(tmp_path, '[keys]\narchive = ["e", "delete"]\n'))
+    assert warnings == [] and config.keys == {"archive": ("e", "delete")}
 
 
 def test_describe_gives_the_remapped_keys_with_their_defaults(tmp_path: Path) -> None:

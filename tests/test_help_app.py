@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.binding import Binding
 
+from reader.actions import actions, key_label
 from reader.ui.app import NewsdeskApp
 from reader.ui.screens.help import (
     GAP,
@@ -17,7 +17,6 @@ from reader.ui.screens.help import (
     HelpScreen,
     HelpText,
     bindings_text,
-    help_entries,
 )
 from reader.ui.screens.preview import PreviewScreen
 from reader.web.fetch import Limits
@@ -64,9 +63,9 @@ def test_long_key_lists_wrap_and_never_run_into_their_text() -> None:
         (
             "Pane",
             [
-                Binding("pagedown,ctrl+f,space,shift+down,ctrl+d,f", "a", "Page down"),
-                Binding("j", "b", "Down " + "and further down " * 8),
-                Binding("question_mark", "c", "Keys"),
+                (key_label("pagedown,ctrl+f,space,shift+down,ctrl+d,f"), "Page down"),
+                ("j", "Down " + "and further down " * 8),
+                (key_label("question_mark"), "Keys"),
             ],
         )
     ]
@@ -74,7 +73,7 @@ def test_long_key_lists_wrap_and_never_run_into_their_text() -> None:
     lines = text.split("\n")
     column = INDENT + KEY_COLUMN_MAX + GAP
     assert description_column(text) == column
-    assert lines[1] == "  pagedown, ctrl+f, space,  Page down"
+    assert lines[1] == "  PgDn, ctrl+f, space,      Page down"
     assert lines[2].rstrip() == "  shift+down, ctrl+d, f"
     # The long description wraps under its column.
     down = [line for line in lines if line.startswith("  j ")]
@@ -85,7 +84,7 @@ def test_long_key_lists_wrap_and_never_run_into_their_text() -> None:
 
 
 def test_the_key_column_is_as_wide_as_the_widest_key() -> None:
-    text = bindings_text([("Pane", [Binding("a", "x", "One"), Binding("ctrl+x", "y", "Two")])])
+    text = bindings_text([("Pane", [("a", "One"), ("ctrl+x", "Two")])])
     assert text.plain.split("\n")[1:] == ["  a       One", "  ctrl+x  Two"]
 
 
@@ -105,7 +104,7 @@ async def test_help_on_the_main_screen_lists_its_panes_and_scrolls(
             assert title in text
         assert "Link list" not in text
         description_column(text)
-        await wait_for(pilot, lambda: "Everywhere" in screen_text(app))
+        await wait_for(pilot, lambda: "Main screen" in screen_text(app))
         scroller = screen.scroller
         assert scroller.max_scroll_y > 2
         await pilot.press("j", "j")
@@ -139,9 +138,9 @@ async def test_help_in_the_preview_lists_the_preview_keys(
         await wait_for(pilot, lambda: screen.query_one(HelpText).content_region.width > 0)
         text = help_text(app)
         assert "Preview" in text and "Link list" in text
-        for _, description in help_entries(PreviewScreen.BINDINGS):
-            assert description in text
-        assert "Follow the link" in text
+        for action in actions("preview"):
+            assert action.help in text
+        assert "Follow the link" in text and "Close the link list" in text
         # Not the main screen's keys.
         assert "Article list" not in text and "Topic tree" not in text
         description_column(text)

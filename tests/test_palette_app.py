@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reader.actions import ACTIONS
 from reader.triage.state import State
 from reader.ui.app import NewsdeskApp
-from reader.ui.keys import MAIN_COMMANDS
 from reader.ui.screens.help import HelpScreen
 from reader.ui.screens.prompts import ConfirmScreen
 from tests.conftest import StoreMaker, article_text, wait_for, wait_loaded
@@ -28,7 +28,7 @@ async def test_each_command_is_named_once_and_quit_asks_about_unsaved_decisions(
     async with app.run_test(size=(120, 32)) as pilot:
         await wait_loaded(pilot)
         commands = titled(app)
-        assert {c.title for c in MAIN_COMMANDS if c.title} <= commands.keys()
+        assert {a.palette for a in ACTIONS if a.palette} <= commands.keys()
         assert "Theme" in commands  # Textual's own stay, but for Quit and Keys
         # Quit from the palette is newsdesk's: with a decision not saved, it asks.
         app.library.unsaved.add(1, ("a",), "the disk is full")

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
 from textual.widgets import Input
 
+from reader.actions import Action, default_keys, key_label, palette_actions
 from reader.config import Config
 from reader.library.library import Library
 from reader.library.session import Session, save_session
@@ -31,10 +31,11 @@ from reader.search.saved import SavedSearches
 from reader.store.index import StoreIndex
 from reader.text import shown_path
 from reader.triage.state import State
-from reader.ui.keys import Command, main_commands
+from reader.ui.keys import bindings
 from reader.ui.main_screen import MainScreen
-from reader.ui.screens.help import HelpScreen, help_sections, key_label
+from reader.ui.screens.help import HelpScreen, help_sections
 from reader.ui.screens.prompts import ConfirmScreen
+from reader.ui.textual_private import set_own_bindings
 
 
 def theme_names() -> list[str]:
@@ -48,7 +49,7 @@ class NewsdeskApp(App[None]):
     TITLE = "newsdesk"
     CSS_PATH = [styles_path("app.tcss"), styles_path("messages.tcss")]
 
-    BINDINGS = [Binding("Q", "quit", "Quit from any screen", show=False)]
+    BINDINGS = bindings("app")
     """`q` is the main screen's (it closes the other screens); `Q` quits anywhere."""
 
     def __init__(
@@ -69,6 +70,8 @@ class NewsdeskApp(App[None]):
         self.notices = list(notices)
         """Said at start (settings, a state file kept aside): shown on screen."""
         self.config = config or Config()
+        if any(action in self.config.keys for action in default_keys("app")):
+            set_own_bindings(self, bindings("app", self.config.keys))
         self.config_path = config_path
         """The settings file a theme chosen in the palette is written to (None: nowhere)."""
         if self.config.theme is not None and self.config.theme in self.available_themes:
@@ -232,7 +235,7 @@ class NewsdeskApp(App[None]):
         the preview's own keys and its link list's)."""
         screen = self.screen
         if not isinstance(screen, HelpScreen):
-            self.push_screen(HelpScreen(help_sections(screen, self.BINDINGS)))
+            self.push_screen(HelpScreen(help_sections(screen)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own "Quit" would skip the question about decisions not
@@ -241,17 +244,15 @@ class NewsdeskApp(App[None]):
             if system.title not in {"Quit", "Keys"}:
                 yield system
         main = self.main_screen
-        for command in main_commands(self.config.keys):
-            if not command.title:
-                continue
-            help_text = command.help
-            if command.keys:
-                help_text += f" ({key_label(command.keys)})"
-            yield SystemCommand(command.title, help_text, partial(self._run_command, main, command))
+        for action in palette_actions(self.config.keys):
+            help_text = action.help
+            if action.keys:
+                help_text += f" ({key_label(action.keys)})"
+            yield SystemCommand(action.palette, help_text, partial(self._run_action, main, action))
 
-    def _run_command(self, main: MainScreen, command: Command) -> None:
-        target, _, name = command.action.rpartition(".")
-        node: object = {"app": self, "list": main.articles}.get(target, main)
+    def _run_action(self, main: MainScreen, action: Action) -> None:
+        target, _, name = action.action.rpartition(".")
+        node = self if target == "app" else main.articles if action.place == "list" else main
         self.call_later(getattr(node, f"action_{name}"))
 
     def deliver_screenshot(

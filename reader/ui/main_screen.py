@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -62,6 +62,7 @@ from reader.ui.panes.list_header import ListHeader
 from reader.ui.panes.query_bar import QueryBar, error_text
 from reader.ui.panes.status_line import StatusLine
 from reader.ui.panes.topic_tree import TopicTree
+from reader.ui.screens.help import MAIN_PLACES
 from reader.ui.screens.prompts import ConfirmScreen, TagScreen, TextPrompt
 from reader.ui.textual_private import set_own_bindings
 
@@ -97,10 +98,12 @@ class MainScreen(KeptScreen):
     """The list has the focus from the start (not the tree, first in the layout)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*main_bindings()]
+    HELP_PLACES = MAIN_PLACES
+    """What `?` shows here: the screen's keys, then each pane's."""
 
     def __init__(self, library: Library, config: Config, session: Session | None = None) -> None:
         super().__init__(id="_default")
-        self.key_bindings: list[Binding] = main_bindings(config.keys)
+        self.key_bindings: list[BindingType] = main_bindings(config.keys)
         """This screen's own bindings: `BINDINGS` with config.toml's `[keys]` applied."""
         set_own_bindings(self, self.key_bindings)
         self.library = library
@@ -965,6 +968,18 @@ class MainScreen(KeptScreen):
 
     def action_preview(self) -> None:
         self._preview(self.current_urls())
+
+    def action_links(self) -> None:
+        """List the links of the article under the cursor (`l`); the one
+        chosen is previewed."""
+        row_index = self.articles.current_row
+        article = self.detail.article
+        if row_index is None:
+            return
+        if article is None or article.path != self.library.rows[row_index].path:
+            self.notify("The article is still being read; try again.", markup=False)
+            return
+        self.detail.action_links()
 
     def action_open_browser(self) -> None:
         urls = self.current_urls()

@@ -14,7 +14,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -23,6 +22,7 @@ from textual.strip import Strip
 
 from reader.library.library import Marks
 from reader.model import Row
+from reader.ui.keys import bindings, use_own_keys
 from reader.ui.lines.line_view import CachedLinesMixin
 from reader.ui.lines.scrollbar import ThumbScrollBarMixin
 
@@ -85,15 +85,7 @@ def fit(text: str, width: int) -> str:
 class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """A scrolling list of articles with a cursor."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("enter", "open", "Open"),
-    ]
+    BINDINGS = bindings("list")
 
     COMPONENT_CLASSES = {
         "article-list--cursor",
@@ -167,6 +159,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        use_own_keys(self, "list")
         self.rows = rows
         self.view: list[int] = []
         self.empty_message = "Loading…"

@@ -18,7 +18,6 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -31,6 +30,7 @@ from reader.model import Article, Problem, Related
 from reader.store.files import MAX_READ
 from reader.text import shown_path
 from reader.triage.state import Flags
+from reader.ui.keys import bindings, use_own_keys
 from reader.ui.lines.kept_lines import KeptLinesMixin
 from reader.ui.lines.scrollbar import SteadyBoxMixin, ThumbScrollBarMixin
 
@@ -80,12 +80,21 @@ def safe_link(href: str) -> bool:
     return href.lower().startswith(("http://", "https://"))
 
 
+Link = tuple[str, str]
+"""(text, address) of a link."""
+
+
 def body_content(markdown: str, base_url: str = "", title: str = "") -> Content:
     """A Markdown body as `Content` (its text never read as markup).
 
     With `title` (the header's), a first heading that repeats it is left
     out: the header already shows it.
     """
+    return body_parts(markdown, base_url, title)[0]
+
+
+def body_parts(markdown: str, base_url: str = "", title: str = "") -> tuple[Content, list[Link]]:
+    """`body_content`, and the web links of the body in the order they come."""
     # The parser loads with the first body, after the first screen.
     from reader.ui.blocks import chunk_content
     from reader.web.extract import blocks_from_markdown, without_title_heading
@@ -93,7 +102,15 @@ def body_content(markdown: str, base_url: str = "", title: str = "") -> Content:
     blocks = blocks_from_markdown(markdown, base_url)
     if title:
         blocks = without_title_heading(blocks, title)
-    return chunk_content(blocks)
+    links: list[Link] = []
+    for block in blocks:
+        for span in block.spans:
+            if span.href and safe_link(span.href):
+                if links and links[-1][1] == span.href:  # one link in several styles
+                    links[-1] = (links[-1][0] + span.text, span.href)
+                else:
+                    links.append((span.text, span.href))
+    return chunk_content(blocks), [(" ".join(text.split()) or href, href) for text, href in links]
 
 
 def megabytes(size: int) -> str:
@@ -194,25 +211,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
     and `k`); `tab` again, or `escape`, leaves them.
     """
 
-    BINDINGS = [
-        Binding("j,down", "down", "Down", show=False),
-        Binding("k,up", "up", "Up", show=False),
-        Binding("g,home", "first", "Top", show=False),
-        Binding("G,end", "last", "Bottom", show=False),
-        Binding("space", "page_down", "Page down", show=False),
-        Binding("plus,equals_sign", "more", "More of the body", show=False),
-        Binding("tab", "related_or_next", "Related items, then the next pane", show=False),
-        Binding("shift+tab", "leave_or_previous", "Previous pane", show=False),
-        Binding("escape", "leave_related", "Leave the related items", show=False),
-    ]
-
-    RELATED_KEYS = [
-        Binding("tab", "", "In the detail pane: move into the related items"),
-        Binding("j,k", "", "Next / previous related item"),
-        Binding("p / o / y", "", "Preview, open or copy the item under the cursor"),
-        Binding("tab,escape", "", "Leave the related items"),
-    ]
-    """Keys of the related items, for the help screen."""
+    BINDINGS = bindings("detail")
 
     COMPONENT_CLASSES = {"detail--related-cursor"}
 
@@ -243,6 +242,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        use_own_keys(self, "detail")
         self.article: Article | None = None
         self.related: tuple[Related, ...] = ()
         self.related_cursor: int | None = None
@@ -250,6 +250,8 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         self._rest: list[str] = []
         self._head: list[Content] = [Content.styled("Nothing selected", "dim italic")]
         self._body = Content("")
+        self._body_links: list[Link] = []
+        """The web links of the body parsed so far."""
         self._body_version = 0
         self._tail: list[Content] = []
         self._lines: list[Strip] = []
@@ -322,10 +324,11 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         chunks = split_body(article.body) if article.body.strip() else []
         self._rest = chunks[1:]
         self._new_generation()
+        self._body_links = []
         if not chunks:
             self._body = Content("")
         elif len(chunks[0]) <= SYNC_BODY:
-            self._body = body_content(chunks[0], article.web_url, article.title)
+            self._body, self._body_links = body_parts(chunks[0], article.web_url, article.title)
         else:
             self._body = Content.styled("Formatting the text…", "italic dim")
             self._parse_body(chunks[0], article.web_url, append=False, title=article.title)
@@ -448,13 +451,16 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
     def _parse_in_thread(
         self, generation: int, markdown: str, base_url: str, append: bool, title: str = ""
     ) -> None:
-        content = body_content(markdown, base_url, title)
-        self.app.call_from_thread(self._body_parsed, generation, content, append)
+        content, links = body_parts(markdown, base_url, title)
+        self.app.call_from_thread(self._body_parsed, generation, content, append, links)
 
-    def _body_parsed(self, generation: int, content: Content, append: bool) -> None:
+    def _body_parsed(
+        self, generation: int, content: Content, append: bool, links: list[Link]
+    ) -> None:
         if generation != self._generation:
             return
         self._parsing = False
+        self._body_links = self._body_links + links if append else links
         self._body = self._body + "\n\n" + content if append else content
         self._body_version += 1
         self._relayout()
@@ -477,6 +483,40 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         """A click on a link of the body (only web links are clickable)."""
         if safe_link(href):
             self.post_message(self.LinkFollowed(href))
+
+    def links(self) -> list[Link]:
+        """The article's links: its page and fallbacks, then the body's (as
+        far as it is parsed)."""
+        article = self.article
+        if article is None:
+            return []
+        own = [
+            (label, url)
+            for label, url in (
+                ("The article's page", article.web_url),
+                ("AMP version", article.amp_url),
+                ("AMP version (CDN)", article.cdn_amp_url),
+            )
+            if url and safe_link(url)
+        ]
+        seen = {url for _, url in own}
+        body = [(text, url) for text, url in self._body_links if url not in seen]
+        return own + body
+
+    def action_links(self) -> None:
+        """List the links (`l`); the one chosen is previewed."""
+        from reader.ui.screens.links import LinksScreen
+
+        links = self.links()
+        if not links:
+            self.notify("This article has no links.", markup=False)
+            return
+
+        def chosen(href: str | None) -> None:
+            if href:
+                self.post_message(self.LinkFollowed(href))
+
+        self.app.push_screen(LinksScreen(links), chosen)
 
     # -- keys ------------------------------------------------------------------
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from reader.ui.keys import bindings, use_own_keys
 from reader.ui.lines.kept_lines import KeptLinesMixin
 
 PLACEHOLDER = "/ search: words, topic:AI, is:unread, quality:>=50, age:<7d, sort:-heat …"
@@ -32,7 +32,7 @@ def error_text(query: str, message: str, start: int, end: int, showing: str | No
 class QueryBar(KeptLinesMixin, Vertical):
     """An `Input` for the query and a line for its error, if any."""
 
-    BINDINGS = [Binding("escape", "cancel", "Restore the previous query", show=False)]
+    BINDINGS = bindings("query")
 
     class Changed(Message):
         def __init__(self, text: str) -> None:
@@ -51,6 +51,7 @@ class QueryBar(KeptLinesMixin, Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        use_own_keys(self, "query")
         self.kept = ""
         """The query as it was when editing began: escape goes back to it."""
 

@@ -21,7 +21,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -31,6 +30,7 @@ from reader.library.facets import ALL, INBOX, NEW, Counts, Facet
 from reader.model import Problem
 from reader.text import shown_path
 from reader.triage.counts import TriageCounts
+from reader.ui.keys import bindings, use_own_keys
 from reader.ui.lines.line_view import CachedLinesMixin
 from reader.ui.lines.scrollbar import ThumbScrollBarMixin
 
@@ -197,20 +197,7 @@ class TopicNode:
 class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=True):
     """Facets of the store as a tree; posts `FacetSelected` on a choice."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "scroll_home", "First", show=False),
-        Binding("G,end", "scroll_end", "Last", show=False),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("enter", "select_cursor", "Filter the list / open a group", show=False),
-        Binding("space", "toggle_node", "Open or fold", show=False),
-        Binding("left,h", "fold", "Fold / to parent", show=False),
-        Binding("right,l", "unfold", "Open", show=False),
-        Binding("r", "rename_saved", "Rename saved search", show=False),
-        Binding("delete,d", "delete_saved", "Delete saved search", show=False),
-    ]
+    BINDINGS = bindings("tree")
 
     COMPONENT_CLASSES = {"topic-tree--cursor", "topic-tree--guides"}
 
@@ -269,6 +256,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        use_own_keys(self, "tree")
         self.root = TopicNode(self, Text("Store"), None, None, expandable=True, expanded=True)
         self._lines: list[tuple[TopicNode, str]] | None = []
         """The nodes on show, in order, each with its guide; None: to count."""

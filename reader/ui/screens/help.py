@@ -14,20 +14,13 @@ from collections.abc import Iterable, Sequence
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
-KEY_NAMES = {
-    "question_mark": "?",
-    "backslash": "\\",
-    "plus": "+",
-    "equals_sign": "=",
-    "space": "space",
-    "slash": "/",
-}
+from reader.actions import PLACE, actions, key_label
+from reader.ui.keys import Remap, bindings, remap_of, use_own_keys
 
 KEY_COLUMN_MAX = 24
 """The widest the key column gets; longer key lists wrap."""
@@ -38,23 +31,26 @@ GAP = 2
 MIN_DESCRIPTION = 16
 """The fewest cells a description gets, however narrow the screen."""
 
-Section = tuple[str, Iterable[BindingType]]
+Entry = tuple[str, str]
+"""(keys, description) of one action, as `?` shows it."""
+Section = tuple[str, list[Entry]]
 
 
-def key_label(keys: str) -> str:
-    return ", ".join(KEY_NAMES.get(key, key) for key in keys.split(","))
+def place_section(place: str, keys: Remap | None = None) -> Section:
+    """The title and the entries of one place of the action table."""
+    entries = [
+        (key_label(action.keys) if action.keys else "(palette)", action.help)
+        for action in actions(place, keys)
+    ]
+    return (PLACE[place].title, entries)
 
 
-def help_entries(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(key label, description) of each binding, the first of each description."""
-    entries: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for binding in bindings:
-        if not isinstance(binding, Binding) or binding.description in seen:
-            continue
-        seen.add(binding.description)
-        entries.append((key_label(binding.key), binding.description))
-    return entries
+def sections_of(places: Iterable[str], keys: Remap | None = None) -> list[Section]:
+    return [place_section(place, keys) for place in places]
+
+
+MAIN_PLACES = ("main", "list", "tree", "detail", "related", "query", "app")
+"""What `?` shows on the main screen: its keys, then each pane's."""
 
 
 def _key_lines(label: str, width: int) -> list[str]:
@@ -74,7 +70,7 @@ def _key_lines(label: str, width: int) -> list[str]:
 
 def bindings_text(sections: Iterable[Section], width: int = 72) -> Text:
     """The help for `sections`, laid out for `width` cells."""
-    shown = [(title, help_entries(bindings)) for title, bindings in sections]
+    shown = list(sections)
     widest = max((cell_len(keys) for _, entries in shown for keys, _ in entries), default=0)
     key_width = min(widest, KEY_COLUMN_MAX)
     description_width = max(width - INDENT - key_width - GAP, MIN_DESCRIPTION)
@@ -96,40 +92,12 @@ def bindings_text(sections: Iterable[Section], width: int = 72) -> Text:
     return text
 
 
-def main_sections(everywhere: Iterable[BindingType]) -> list[Section]:
-    """The main screen's keys: its own and the app's, then each pane's."""
-    from reader.ui.panes.article_list import ArticleList
-    from reader.ui.panes.detail import DetailView
-    from reader.ui.panes.topic_tree import TopicTree
-
-    return [
-        ("Everywhere", everywhere),
-        ("Article list", ArticleList.BINDINGS),
-        ("Topic tree", TopicTree.BINDINGS),
-        ("Detail view", DetailView.BINDINGS),
-        ("Related articles", DetailView.RELATED_KEYS),
-        ("Also", ALSO),
-    ]
-
-
-ALSO: list[BindingType] = [
-    Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
-    Binding("escape", "close", "Close this screen"),
-]
-
-
-def help_sections(screen: Screen[object], app_bindings: Iterable[BindingType]) -> list[Section]:
-    """The sections `?` shows on `screen`: the main screen's panes, a
-    screen's own `help_sections()`, or else its bindings and the app's."""
-    from reader.ui.main_screen import MainScreen
-
-    if isinstance(screen, MainScreen):
-        return main_sections([*screen.key_bindings, *app_bindings])
-    own = getattr(screen, "help_sections", None)
-    if callable(own):
-        return list(own())
-    title = screen.title or type(screen).__name__
-    return [(title, [*screen.BINDINGS, *app_bindings]), ("Also", ALSO)]
+def help_sections(screen: Screen[object]) -> list[Section]:
+    """The sections `?` shows on `screen`: the places its `HELP_PLACES`
+    names (the main screen's panes, the preview and its link list), with
+    the app's `[keys]` applied."""
+    places = getattr(screen, "HELP_PLACES", None) or ("app",)
+    return sections_of(places, remap_of(screen))
 
 
 class HelpText(Widget):
@@ -139,7 +107,7 @@ class HelpText(Widget):
 
     def __init__(self, sections: Iterable[Section]) -> None:
         super().__init__()
-        self._sections = [(title, list(bindings)) for title, bindings in sections]
+        self._sections = list(sections)
         self._laid_out: tuple[int, Text] | None = None
 
     def text(self, width: int) -> Text:
@@ -160,16 +128,7 @@ class HelpText(Widget):
 class HelpScreen(ModalScreen[None]):
     """Lists the keys of the screen it was opened on, by section."""
 
-    BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close"),
-        Binding("Q", "app.quit", "Quit", show=False),
-        Binding("j", "scroll(1)", "Down", show=False),
-        Binding("k", "scroll(-1)", "Up", show=False),
-        Binding("space", "page(1)", "Page down", show=False),
-        Binding("b", "page(-1)", "Page up", show=False),
-        Binding("g", "edge(0)", "Top", show=False),
-        Binding("G", "edge(1)", "Bottom", show=False),
-    ]
+    BINDINGS = bindings("help")
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -182,6 +141,7 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, sections: Sequence[Section]) -> None:
         super().__init__()
+        use_own_keys(self, "help")
         self._sections = list(sections)
         """What is shown: (title, bindings) of each section."""
 

@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -37,6 +37,7 @@ from textual.widgets.option_list import Option
 from reader.resources import styles_path
 from reader.text import clean
 from reader.ui.blocks import chunk_content
+from reader.ui.keys import bindings, use_own_keys
 from reader.ui.pages import checked_url, copy_url, open_url
 from reader.ui.panes.key_bar import KeyBar
 from reader.web.extract import Block, without_title_heading
@@ -113,35 +114,10 @@ class PreviewScreen(Screen[None]):
     CSS_PATH = styles_path("preview.tcss")
     AUTO_FOCUS = "#preview-body"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close"),
-        Binding("Q", "app.quit", "Quit", show=False),
-        Binding("backspace", "back", "Back"),
-        Binding("o", "open_browser", "Browser"),
-        Binding("y", "copy_url", "Copy URL"),
-        Binding("r", "refetch", "Refetch"),
-        Binding("l", "links", "Links"),
-        Binding("j", "scroll_body(1)", "Down", show=False),
-        Binding("k", "scroll_body(-1)", "Up", show=False),
-        Binding("space", "page_body(1)", "Page down", show=False),
-        Binding("question_mark", "app.help", "Keys", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("preview")]
 
-    LINK_KEYS: ClassVar[list[BindingType]] = [
-        Binding("down,up", "", "Move to the next or previous link"),
-        Binding("enter", "", "Follow the link"),
-        Binding("l,escape", "", "Close the link list"),
-    ]
-    """The keys of the link list (`l`), for the help: the list's own."""
-
-    @classmethod
-    def help_sections(cls) -> list[tuple[str, list[BindingType]]]:
-        """What `?` shows here: the preview's keys, then the link list's."""
-        return [
-            ("Preview", cls.BINDINGS),
-            ("Link list (l)", cls.LINK_KEYS),
-            ("Also", [Binding("ctrl+p", "", "Command palette: every action by name")]),
-        ]
+    HELP_PLACES = ("preview", "links", "app")
+    """What `?` shows here: the preview's keys, its link list's, then the app's."""
 
     open_in_browser: Callable[[str], bool] = staticmethod(open_web_address)
     """How `o` opens a page (`reader.web.urls.open_in_browser`: web addresses
@@ -158,6 +134,7 @@ class PreviewScreen(Screen[None]):
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
+        use_own_keys(self, "preview")
         self._owns_fetcher = fetcher is None
         self.fetcher = fetcher if fetcher is not None else Fetcher(cache_dir, limits=limits)
         clean_urls = [clean(u).strip() for u in urls if u and clean(u).strip()]
@@ -489,6 +466,13 @@ class PreviewScreen(Screen[None]):
         self.body.focus()
 
     def action_scroll_body(self, lines: int) -> None:
+        links = self.query_one("#preview-links", OptionList)
+        if links.display and links.has_focus:  # j / k move in the link list
+            if lines > 0:
+                links.action_cursor_down()
+            else:
+                links.action_cursor_up()
+            return
         self.body.scroll_relative(y=lines, animate=False)
 
     def action_page_body(self, pages: int) -> None:

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
+
+from reader.ui.keys import bindings, use_own_keys
 
 PROMPT_CSS = """
 {name} {{ align: center middle; }}
@@ -25,15 +26,12 @@ PROMPT_CSS = """
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; `y` or `enter` says yes, `n` or `escape` no."""
 
-    BINDINGS = [
-        Binding("y,enter", "answer(True)", "Yes"),
-        Binding("n,escape,q", "answer(False)", "No"),
-        Binding("Q", "app.quit", "Quit", show=False),
-    ]
+    BINDINGS = bindings("confirm")
     DEFAULT_CSS = PROMPT_CSS.format(name="ConfirmScreen")
 
     def __init__(self, question: str) -> None:
         super().__init__()
+        use_own_keys(self, "confirm")
         self.question = question
 
     def compose(self) -> ComposeResult:
@@ -51,7 +49,7 @@ class TextPrompt(ModalScreen[str | None]):
     With `suggestions`, typing completes from them (accept with →).
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = bindings("prompt")
     DEFAULT_CSS = PROMPT_CSS.format(name="TextPrompt")
 
     def __init__(
@@ -64,6 +62,7 @@ class TextPrompt(ModalScreen[str | None]):
         placeholder: str = "",
     ) -> None:
         super().__init__()
+        use_own_keys(self, "prompt")
         self.question = question
         self.value = value
         self.suggestions = sorted(suggestions)
