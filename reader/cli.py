@@ -350,6 +350,10 @@ def _config_command(args: list[str]) -> int:
 
     config, warnings = load_config(path, themes=theme_names())
     shown = shown_path(path)
+    if config.queries:
+        from reader.library.hide import check_hide_queries
+
+        warnings += [f"{shown}: {problem}" for problem in check_hide_queries(config.queries)]
     if options.check:
         for warning in warnings:
             print(warning)

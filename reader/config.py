@@ -9,6 +9,14 @@ archive_marks_read = true    # `e` (archive: done with it) also marks it read
 
 [ui]
 theme = "nord"               # any Textual theme; choosing one in the palette writes it here
+layout = "two"               # at start: "three" panes, "two" (list and detail), "one" (list alone)
+tree_width = 30              # cells
+detail_width = "35%"         # cells (40) or a share of the width ("35%")
+columns = ["date", "title", "provider"]   # which list columns, in order (title always)
+date_format = "%d %b %H:%M"  # strftime codes for the list's date column
+
+[hide]                       # no view shows these articles, except with is:hidden
+queries = ['provider:"Daily Gossip"', "quality:<10"]
 
 [keys]                       # action id (or alias) = a key or a list of keys
 star = "f"                   # toggle_star
@@ -35,10 +43,10 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import platformdirs
@@ -56,13 +64,68 @@ class TriageSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     archive_marks_read: bool = True
 
 
+Layout = Literal["three", "two", "one"]
+Column = Literal["date", "provider", "title", "quality"]
+Percent = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]?%$")]
+
+
 class UiSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """`[ui]`"""
 
     theme: str | None = None
+    layout: Layout | None = None
+    tree_width: Annotated[int, msgspec.Meta(ge=12, le=120)] | None = None
+    detail_width: Annotated[int, msgspec.Meta(ge=20, le=200)] | Percent | None = None
+    columns: tuple[Column, ...] = ("date", "provider", "title", "quality")
+    date_format: str = "%Y-%m-%d"
 
 
-TABLES: dict[str, type[msgspec.Struct]] = {"triage": TriageSettings, "ui": UiSettings}
+def _check_columns(value: tuple[str, ...]) -> str | None:
+    if "title" not in value:
+        return "the title column cannot be left out"
+    if len(set(value)) != len(value):
+        return "a column is named twice"
+    return None
+
+
+def _check_date_format(value: str) -> str | None:
+    import time
+
+    try:
+        shown = time.strftime(value, time.localtime(1_790_000_000))
+    except (ValueError, OverflowError) as error:
+        return f"not a date format: {error}"
+    if not shown.strip() or "%" not in value:
+        return "not a date format (strftime codes such as %Y-%m-%d %H:%M)"
+    if len(shown) > 24:
+        return f"{shown!r} is longer than 24 characters"
+    return None
+
+
+CHOICES = {
+    "layout": '"three", "two", "one"',
+    "columns": '"date", "provider", "title", "quality"',
+}
+"""The values a setting of fixed choices takes, for its error."""
+
+CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "columns": _check_columns,
+    "date_format": _check_date_format,
+}
+"""Checks of a value beyond its type: a reason it cannot be used, or None."""
+
+
+class HideSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """`[hide]`"""
+
+    queries: tuple[str, ...] = ()
+
+
+TABLES: dict[str, type[msgspec.Struct]] = {
+    "triage": TriageSettings,
+    "ui": UiSettings,
+    "hide": HideSettings,
+}
 """Each table of the file, and the struct its values are checked against."""
 
 
@@ -75,6 +138,15 @@ class Config:
     advance_after_star: bool = False
     archive_marks_read: bool = True
     theme: str | None = None
+    layout: str | None = None
+    """The layout at start (None: the last session's)."""
+    tree_width: int | None = None
+    detail_width: int | str | None = None
+    """Cells, or a share of the width ("35%"); None: the layout's own."""
+    columns: tuple[str, ...] = ("date", "provider", "title", "quality")
+    date_format: str = "%Y-%m-%d"
+    queries: tuple[str, ...] = ()
+    """`[hide] queries`: no view shows what they match, except with `is:hidden`."""
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """`[keys]`: the main-screen actions given other keys (action id to keys)."""
 
@@ -165,11 +237,23 @@ def _check_table(text: str, name: str, table: dict[str, Any], warn: Any) -> dict
             checked = msgspec.convert({key: value}, struct, strict=True)
         except msgspec.ValidationError as error:
             reason = str(error).split(" - at `", 1)[0]
-            default = toml_value(getattr(defaults, key))
-            warn(_line_of(text, key, name), key, f"{reason}; the default ({default}) applies")
+            if reason.startswith("Invalid enum value") and key in CHOICES:
+                reason = f"{reason}: expected one of {CHOICES[key]}"
+            warn(_line_of(text, key, name), key, f"{reason}; {_default_applies(defaults, key)}")
             continue
-        good[key] = getattr(checked, key)
+        value = getattr(checked, key)
+        check = CHECKS.get(key)
+        problem = check(value) if check is not None else None
+        if problem is not None:
+            warn(_line_of(text, key, name), key, f"{problem}; {_default_applies(defaults, key)}")
+            continue
+        good[key] = value
     return good
+
+
+def _default_applies(defaults: msgspec.Struct, key: str) -> str:
+    value = getattr(defaults, key)
+    return "the default applies" if value is None else f"the default ({toml_value(value)}) applies"
 
 
 def _check_keys(text: str, table: dict[str, Any], warn: Any) -> dict[str, tuple[str, ...]]:
@@ -274,6 +358,8 @@ def toml_value(value: object) -> str:
         return str(int(value))
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     return str(value)
 
 

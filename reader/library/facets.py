@@ -36,6 +36,7 @@ FLAG_QUERIES = {
     "unread": "is:unread",
     "starred": "is:starred",
     "archived": "is:archived",
+    "hidden": "is:hidden",
 }
 """The query text of the triage nodes (written here: the first screen shows
 the Inbox's without importing the query engine)."""
@@ -90,6 +91,7 @@ FACET_NAMES = {
     "unread": "Unread",
     "starred": "Starred",
     "archived": "Archived",
+    "hidden": "Hidden",
     "tag": "Tag",
     "topic": "Topic",
     "provider": "Provider",

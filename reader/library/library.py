@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reader.library.facets import Counts
+from reader.library.hide import HideRules
 from reader.library.keyrows import KeyRows
 from reader.library.ordering import Ordering
 from reader.model import Problem, Row
@@ -83,6 +84,8 @@ class Intake:
     """Their triage counts, when the flags were loaded before they came."""
     keys: list[str]
     progress: Progress | None = None
+    hidden: list[int] = field(default_factory=list)
+    """Positions in `rows` of the rows `[hide]` keeps out of every view."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -96,6 +99,8 @@ class Update:
     """Its new version (None: the file is gone)."""
     new: int | None
     """Index its new row takes (the corpus's, which the UI must match)."""
+    hidden: bool = False
+    """Whether `[hide]` keeps its new row out of every view."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -174,8 +179,14 @@ class Library:
         index: StoreIndex | None = None,
         state: State | None = None,
         saved: SavedSearches | None = None,
+        hide: Sequence[str] = (),
     ) -> None:
         self.root = root
+        self.hide = HideRules(tuple(hide), clock=lambda: self.clock())
+        """config.toml's `[hide]` queries."""
+        self.hidden: frozenset[int] = frozenset()
+        """Live rows `[hide]` keeps out of every view (a new set on each
+        change): not in the order, the counts or `by_key`."""
         self.index = index
         self.rows: list[Row] = []
         self.by_key = KeyRows()
@@ -285,13 +296,15 @@ class Library:
     ) -> Intake:
         """(loader, or UI before the load starts) Order, index and count
         rows about to reach the screen; the UI `add`s them in the same order."""
+        hidden = self._hidden_of(rows)
+        shown = rows if not hidden else [row for i, row in enumerate(rows) if i not in hidden]
         counts = Counts()
-        counts.add(rows)
+        counts.add(shown)
         triage: TriageCounts | None = None
         if self.flags_loaded:
             triage = TriageCounts()
-            triage.add(rows, self.flags)
-        self.ordering.add(rows)
+            triage.add(shown, self.flags)
+        self.ordering.add(rows, skip=hidden)
         # The query corpus first: any query the UI starts after taking these
         # rows sees them too. (Not made yet: it takes them when it is.)
         with self._corpus_lock:
@@ -307,16 +320,31 @@ class Library:
             triage,
             [row.key for row in rows],
             progress,
+            sorted(hidden),
         )
+
+    def _hidden_of(self, rows: list[Row]) -> set[int]:
+        """(loader) Positions in `rows` that `[hide]` hides (a rule that
+        cannot be used is in `hide.problems`)."""
+        return set(self.hide.match(rows)) if self.hide else set()
 
     def add(self, intake: Intake) -> None:
         """(UI) Take in rows from `take_in`."""
         rows = intake.rows
         start = len(self.rows)
         self.rows.extend(rows)
-        self.by_key.add_all(intake.keys, start)
+        keys = intake.keys
+        if intake.hidden:
+            hidden = set(intake.hidden)
+            self.hidden = self.hidden | {start + i for i in hidden}
+            rows = [row for i, row in enumerate(rows) if i not in hidden]
+            for i, key in enumerate(keys):
+                if i not in hidden:
+                    self.by_key.add(key, start + i)
+        else:
+            self.by_key.add_all(keys, start)
         self.path_index.update(
-            zip([row.path for row in rows], range(start, len(self.rows)), strict=True)
+            zip([row.path for row in intake.rows], range(start, len(self.rows)), strict=True)
         )
         if self.flags_loaded:
             if intake.triage is not None:
@@ -467,36 +495,49 @@ class Library:
             if old is not None:
                 self.corpus.discard([old])
             new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
-            updates.append(Update(path, old, item, new))
+            hidden = isinstance(item, Row) and bool(self._hidden_of([item]))
+            updates.append(Update(path, old, item, new, hidden))
         return updates
 
     def apply_updates(self, updates: Sequence[Update]) -> Applied:
         """(UI) Take in files changed, appeared or vanished."""
         gone: set[int] = set()
         added: list[Row] = []
+        added_hidden: set[int] = set()
+        hidden = set(self.hidden)
         paths = frozenset(update.path for update in updates)
         self.problems[:] = [p for p in self.problems if p.path not in paths]
         for update in updates:
             if update.old is not None:
                 row = self.rows[update.old]
                 gone.add(update.old)
-                self.counts.remove(row)
-                if self.flags_loaded:
-                    self.triage.remove(row, self.flags)
-                self.by_key.remove(row.key, update.old)
+                if update.old in hidden:
+                    hidden.discard(update.old)
+                else:
+                    self.counts.remove(row)
+                    if self.flags_loaded:
+                        self.triage.remove(row, self.flags)
+                    self.by_key.remove(row.key, update.old)
                 del self.path_index[update.path]
             if isinstance(update.item, Row) and update.new is not None:
                 assert update.new == len(self.rows), "corpus and rows out of step"
                 self.rows.append(update.item)
                 self.path_index[update.path] = update.new
-                self.by_key.add(update.item.key, update.new)
+                if update.hidden:
+                    hidden.add(update.new)
+                    added_hidden.add(len(added))
+                else:
+                    self.by_key.add(update.item.key, update.new)
                 added.append(update.item)
             elif isinstance(update.item, Problem):
                 self.problems.append(update.item)
-        self.counts.add(added)
+        shown = [row for i, row in enumerate(added) if i not in added_hidden]
+        self.counts.add(shown)
         if self.flags_loaded:
-            self.triage.add(added, self.flags)
-        self.ordering.add(added)
+            self.triage.add(shown, self.flags)
+        if hidden != self.hidden:
+            self.hidden = frozenset(hidden)
+        self.ordering.add(added, skip=added_hidden)
         if gone:
             self.ordering.drop(gone)
         self.order = self.ordering.order
@@ -577,7 +618,7 @@ class Library:
         from reader.search.query import Context
 
         flags = self.flag_sets.query_flags(frozenset(self.selected))
-        return Context(flags=flags, now=self.clock(), body_search=self.bodies)
+        return Context(flags=flags, now=self.clock(), body_search=self.bodies, hidden=self.hidden)
 
     def evaluate(self, query: Query, context: Context) -> list[int]:
         """(worker) The view of `query`: indices of live rows, in order.
@@ -610,8 +651,9 @@ class Library:
         if flags is None:
             return None
         rows = self.rows[:]
+        hidden = self.hidden
         triage = TriageCounts()
-        triage.add(rows, flags)
+        triage.add([row for i, row in enumerate(rows) if i not in hidden], flags)
         return flags, triage, len(rows)
 
     def set_flags(self, flags: dict[str, Flags], triage: TriageCounts, counted: int) -> bool:
@@ -619,7 +661,9 @@ class Library:
         first = not self.flags_loaded
         self.flags = flags
         self.flag_sets = FlagSets(flags)
-        triage.add(self.rows[counted:], flags)
+        hidden = self.hidden
+        rest = enumerate(self.rows[counted:], counted)
+        triage.add([row for i, row in rest if i not in hidden], flags)
         self.triage = triage
         self.flags_loaded = True
         return first

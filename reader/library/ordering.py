@@ -7,7 +7,7 @@ batch is sorted and merged in (see `_merge`), never sorted again whole.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from reader.model import Row
 
@@ -53,12 +53,18 @@ class Ordering:
     def _key(self, index: int) -> tuple[float, str]:
         return (-self.dates[index], self.paths[index])
 
-    def add(self, rows: Sequence[Row]) -> None:
+    def add(self, rows: Sequence[Row], skip: Collection[int] = ()) -> None:
+        """Number `rows` on from the last, and order them in, but for those
+        at the positions `skip` names (numbered, not ordered: hidden)."""
         dates = self.dates
         start = len(dates)
         dates.extend(NO_DATE if row.published is None else row.published for row in rows)
         self.paths.extend(row.path for row in rows)
-        new = list(range(start, len(dates)))
+        new = (
+            [start + i for i in range(len(rows)) if i not in skip]
+            if skip
+            else list(range(start, len(dates)))
+        )
         new.sort(key=self._key)
         # A new list each time: a view handed to the UI is never mutated.
         self.order = _merge(self.order, new, self._key)

@@ -62,3 +62,6 @@ class Context:
     """The user's time zone for dates; None: the machine's local zone."""
     body_search: BodySearch | None = None
     """Where free words look in bodies; None: bodies are not searched."""
+    hidden: frozenset[int] = frozenset()
+    """Rows that config.toml's `[hide]` keeps out of every result, except
+    in a query that asks for them (`is:hidden`)."""

@@ -108,6 +108,7 @@ class Corpus:
         self.rows: list[Row] = []
         self._n = 0
         self._alive = bytearray()
+        self._kept_rows_mask: tuple[frozenset[int], int, int] | None = None
         self._keys: list[str] = []
         # The first live row of each key, and the others where several rows
         # share a key (the same webUrl): most keys have one row.
@@ -371,6 +372,17 @@ class Corpus:
         if self._universe is None:
             self._universe = int.from_bytes(self._alive, "little")
         return self._universe
+
+    def _rows_mask(self, rows: frozenset[int]) -> int:
+        """The mask of `rows` (row indices), kept while the same set is asked for."""
+        kept = self._kept_rows_mask
+        if kept is not None and kept[0] is rows and kept[1] == self._n:
+            return kept[2]
+        ba = bytearray(self._n)
+        _set(ba, (i for i in rows if i < self._n))
+        mask = int.from_bytes(ba, "little")
+        self._kept_rows_mask = (rows, self._n, mask)
+        return mask
 
     def _mask_of(self, parts: Iterable[Iterable[int]]) -> int:
         ba = bytearray(self._n)

@@ -109,6 +109,8 @@ class _Evaluator:
             if node.name == "has":
                 src = c._has_body if node.value == "body" else c._has_related
                 return int.from_bytes(src, "little")
+            if node.value == "hidden":
+                return c._rows_mask(self.ctx.hidden)
             flags = self.ctx.flags
             if node.value == "unread":
                 return c._universe_mask() & ~c._flag_mask("read", flags.read)

@@ -45,7 +45,9 @@ Fields
 `domain:bbc.co.uk` the domain is, or ends with, these labels:
                    `domain:nytimes.com` finds "www.nytimes.com"
 `url:/2020/07/`    the page URL contains this text
-`is:unread`        also `read`, `starred`, `archived`, `selected`
+`is:unread`        also `read`, `starred`, `archived`, `selected`, `hidden`
+                   (`hidden`: what config.toml's `[hide]` keeps out of every
+                   other query)
 `has:body`         also `related`
 =================  =========================================================
 
@@ -229,6 +231,20 @@ class Query:
     def is_empty(self) -> bool:
         return isinstance(self.root, Everything) and not self.sort
 
+    def _mask(self, corpus: Corpus, ctx: Context) -> int:
+        mask = _Evaluator(corpus, ctx).mask(self.root)
+        if ctx.hidden and not self.asks_for_hidden:
+            mask &= ~corpus._rows_mask(ctx.hidden)
+        return mask
+
+    @property
+    def asks_for_hidden(self) -> bool:
+        """Whether it names `is:hidden` (else hidden articles are left out)."""
+        return any(
+            isinstance(n, FlagField) and n.name == "is" and n.value == "hidden"
+            for n in _walk(self.root)
+        )
+
     @property
     def uses_flags(self) -> bool:
         """Whether the results change with the triage state (`is:`, `tag:`)."""
@@ -250,13 +266,13 @@ class Query:
     def evaluate(self, corpus: Corpus, ctx: Context | None = None) -> list[int]:
         """Indices into `corpus.rows` of the matching articles, in order."""
         with corpus._lock:
-            mask = _Evaluator(corpus, ctx or Context()).mask(self.root)
+            mask = self._mask(corpus, ctx or Context())
             return corpus._ordered(mask, self.sort)
 
     def count(self, corpus: Corpus, ctx: Context | None = None) -> int:
         """How many articles match (cheaper than `evaluate`: no ordering)."""
         with corpus._lock:
-            mask = _Evaluator(corpus, ctx or Context()).mask(self.root)
+            mask = self._mask(corpus, ctx or Context())
             mask &= corpus._universe_mask()
             return mask.to_bytes(corpus._n, "little").count(1) if mask else 0
 

@@ -48,7 +48,7 @@ TEXT_FIELDS = ("topic", "provider", "domain", "category", "type", "tag", "url")
 NUMBER_FIELDS = ("quality", "heat")
 DATE_FIELDS = ("date", "after", "before")
 SORT_FIELDS = ("date", "quality", "heat", "provider", "title")
-IS_VALUES = ("unread", "read", "starred", "archived", "selected")
+IS_VALUES = ("unread", "read", "starred", "archived", "selected", "hidden")
 HAS_VALUES = ("body", "related")
 FIELDS = (*TEXT_FIELDS, "is", "has", *NUMBER_FIELDS, *DATE_FIELDS, "age", "sort")
 """Every field name the language knows."""

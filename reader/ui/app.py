@@ -80,7 +80,9 @@ class NewsdeskApp(App[None]):
         """The theme the settings file names (or the start-up one): not written again."""
         self._theme_lock = threading.Lock()
         self.store_title = shown_path(title or root)
-        self.library = Library(root, index=index, state=state, saved=saved)
+        self.library = Library(
+            root, index=index, state=state, saved=saved, hide=self.config.queries
+        )
         """The open store: rows, flags, views' inputs, the state writer."""
         if session is not None and session.store != str(root):
             session = None  # another store's

@@ -55,7 +55,7 @@ from reader.ui.messages import (
     ViewEvaluated,
 )
 from reader.ui.pages import checked_url, copy_url, open_url
-from reader.ui.panes.article_list import ArticleList
+from reader.ui.panes.article_list import ArticleList, Columns
 from reader.ui.panes.detail import DetailView
 from reader.ui.panes.key_bar import KeyBar
 from reader.ui.panes.list_header import ListHeader
@@ -169,10 +169,18 @@ class MainScreen(KeptScreen):
         articles = self.articles
         articles.marks = library.marks
         articles.on_width = self.list_header.fit
+        config = self.config
+        columns = Columns.of(config.columns, config.date_format)
+        if columns != articles.columns:
+            articles.columns = self.list_header.columns = columns
         articles.focus()
         self.query_bar.show_query(FLAG_QUERIES["inbox"])
         if self.last_session is not None:
             self._restore_session(self.last_session)
+        if config.layout is not None:
+            self.call_after_refresh(self._set_layout, config.layout)
+        if config.tree_width is not None or config.detail_width is not None:
+            self.call_after_refresh(self._apply_widths)
         # The toasts' rack hides itself when the screen first shows, and
         # that lays out the screen once more (30 ms) before the first frame:
         # hidden now, it is hidden with the first layout.
@@ -305,7 +313,9 @@ class MainScreen(KeptScreen):
 
     def _update_tree(self) -> None:
         library = self.library
-        self.topic_tree.update_counts(library.counts, library.triage, library.problems)
+        self.topic_tree.update_counts(
+            library.counts, library.triage, library.problems, len(library.hidden)
+        )
 
     def _user_moved(self) -> bool:
         return self.articles.cursor > 0 or self.focused is not self.articles
@@ -323,6 +333,9 @@ class MainScreen(KeptScreen):
     def _load_finished(self) -> None:
         library = self.library
         library.load_finished()
+        for problem in library.hide.problems:
+            self.notify(f"config.toml: {problem}", severity="warning", markup=False, timeout=12)
+        library.hide.problems = []
         self._update_tree()
         # By count, then name, now that the counts are whole: the same order
         # after a cold and a warm start (names kept their place while loading).
@@ -1368,6 +1381,8 @@ class MainScreen(KeptScreen):
             text.append(" · " + library.progress_of(view).describe())
         if library.selected:
             text.append(f" · {len(library.selected):,} selected", style="bold")
+        if library.hidden and not (self.current_query and self.current_query.asks_for_hidden):
+            text.append(f" · {len(library.hidden):,} hidden", style="dim")
         status.show_status(text)
 
     def _loading_status(self, text: Text, progress: Progress | None) -> None:
@@ -1409,11 +1424,34 @@ class MainScreen(KeptScreen):
         (the detail shows while it has the focus), then three panes again."""
         order = list(LAYOUTS)
         layout = order[(order.index(self.layout_name) + 1) % len(order)]
+        self._set_layout(layout)
+        self.status_line.show_action(f"Layout: {LAYOUTS[layout]}.")
+
+    def _set_layout(self, layout: str) -> None:
         self.set_class(layout == "one", "-layout-one")
         if (layout == "three") != self.tree_visible:
             self.action_toggle_tree()
         self.articles.focus()
-        self.status_line.show_action(f"Layout: {LAYOUTS[layout]}.")
+
+    def on_resize(self) -> None:
+        if self.config.tree_width is not None or self.config.detail_width is not None:
+            # After Textual's own handler has set the width's class.
+            self.call_after_refresh(self._apply_widths)
+
+    def _apply_widths(self) -> None:
+        """config.toml's pane widths, side by side only (stacked, below 100
+        columns, the panes take the whole width)."""
+        config = self.config
+        stacked = self.has_class("-narrow")
+        tree, detail = self.topic_tree.styles, self.detail.styles
+        tree.width = None if stacked else config.tree_width
+        wanted = config.detail_width
+        if stacked or wanted is None:
+            detail.width = None
+            detail.max_width = None
+        else:
+            detail.width = wanted
+            detail.max_width = wanted
 
     def action_toggle_tree(self) -> None:
         """Hide or show the tree (hidden by default below 140 columns)."""

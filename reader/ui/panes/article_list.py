@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -29,22 +30,35 @@ from reader.ui.lines.scrollbar import ThumbScrollBarMixin
 DATE_WIDTH = 10
 QUALITY_WIDTH = 3
 MARKS_WIDTH = Marks.WIDTH + 1
-"""The mark cells (`Marks.prefix`) and a blank cell before the date."""
-_FIXED = MARKS_WIDTH + DATE_WIDTH + 1 + 1 + QUALITY_WIDTH + 1
-"""The cells of every column but the title and the provider (with their blanks)."""
+"""The mark cells (`Marks.prefix`) and a blank cell before the next column."""
 
+DEFAULT_DATE_FORMAT = "%Y-%m-%d"
+COLUMN_NAMES = ("date", "provider", "title", "quality")
+"""The list's columns, in their default order (config.toml's `[ui] columns`)."""
 
 PLAIN = Marks()
 
 
-def format_date(timestamp: float | None) -> str:
-    """The date column: the local calendar day, or blank when unknown."""
+def format_date(timestamp: float | None, date_format: str = DEFAULT_DATE_FORMAT) -> str:
+    """The date column: the local time in `date_format`, or blank when unknown."""
     if timestamp is None:
         return ""
     try:
-        return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+        return time.strftime(date_format, time.localtime(timestamp))
     except (OverflowError, OSError, ValueError):
         return ""
+
+
+_SAMPLE_TIMES = (1_790_000_000.0, 1_766_000_000.0, 1_759_300_000.0, 1_756_700_000.0)
+"""A few instants in different months, weekdays and hours: the widest
+gives the date column its width."""
+
+
+def date_width(date_format: str) -> int:
+    """The cells the date column takes with `date_format` (at most 24)."""
+    if date_format == DEFAULT_DATE_FORMAT:
+        return DATE_WIDTH
+    return min(max(cell_len(format_date(t, date_format)) for t in _SAMPLE_TIMES), 24)
 
 
 TITLE_FIRST = 60
@@ -54,21 +68,78 @@ PROVIDER_MIN = 10
 PROVIDER_MAX = 18
 
 
-def provider_column_width(list_width: int) -> int:
-    """The provider column's width, or 0 when it would be under `PROVIDER_MIN`.
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which columns the list shows, in which order, and how it writes dates."""
 
-    The title comes first: the provider takes a sixth of the list (at most
-    `PROVIDER_MAX`) from what is left once the title has `TITLE_FIRST` cells.
-    """
-    spare = list_width - _FIXED - TITLE_FIRST - 1
-    width = min(PROVIDER_MAX, list_width // 6, spare)
-    return width if width >= PROVIDER_MIN else 0
+    names: tuple[str, ...] = COLUMN_NAMES
+    date_format: str = DEFAULT_DATE_FORMAT
+    date_cells: int = DATE_WIDTH
+
+    @classmethod
+    def of(cls, names: Sequence[str] | None = None, date_format: str | None = None) -> Columns:
+        fmt = date_format or DEFAULT_DATE_FORMAT
+        chosen = tuple(dict.fromkeys(names or COLUMN_NAMES))
+        if "title" not in chosen:
+            chosen += ("title",)
+        return cls(chosen, fmt, date_width(fmt))
+
+    @property
+    def fixed(self) -> int:
+        """The cells of every column but the title and the provider (with
+        their blanks, and the title's)."""
+        cells = MARKS_WIDTH + 1
+        if "date" in self.names:
+            cells += self.date_cells + 1
+        if "quality" in self.names:
+            cells += QUALITY_WIDTH + 1
+        return cells
+
+    def provider_width(self, list_width: int) -> int:
+        """The provider column's width, or 0 when it would be under
+        `PROVIDER_MIN` (or is not shown).
+
+        The title comes first: the provider takes a sixth of the list (at
+        most `PROVIDER_MAX`) from what is left once the title has
+        `TITLE_FIRST` cells.
+        """
+        if "provider" not in self.names:
+            return 0
+        spare = list_width - self.fixed - TITLE_FIRST - 1
+        width = min(PROVIDER_MAX, list_width // 6, spare)
+        return width if width >= PROVIDER_MIN else 0
+
+    def title_width(self, list_width: int) -> int:
+        provider = self.provider_width(list_width)
+        return max(list_width - self.fixed - (provider + 1 if provider else 0), 1)
+
+    def header(self, width: int) -> str:
+        """The column names, placed over the columns of a list `width` wide."""
+        header = " " * MARKS_WIDTH
+        provider = self.provider_width(width)
+        for name in self.names:
+            if name == "date":
+                header += "Date".ljust(self.date_cells + 1)
+            elif name == "provider" and provider:
+                header += "Provider".ljust(provider + 1)
+            elif name == "title":
+                header += "Title".ljust(self.title_width(width) + 1)
+            elif name == "quality":
+                header += "Q".rjust(QUALITY_WIDTH) + " "
+        return header.rstrip()
+
+
+DEFAULT_COLUMNS = Columns()
+
+
+def provider_column_width(list_width: int) -> int:
+    """The default columns' provider width (see `Columns.provider_width`)."""
+    return DEFAULT_COLUMNS.provider_width(list_width)
 
 
 def title_column_width(list_width: int) -> int:
     """The title column's width in a list `list_width` cells wide."""
-    provider = provider_column_width(list_width)
-    return max(list_width - _FIXED - (provider + 1 if provider else 0), 1)
+    return DEFAULT_COLUMNS.title_width(list_width)
 
 
 def fit(text: str, width: int) -> str:
@@ -168,6 +239,8 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         self._columns: dict[str, tuple[Style, Style]] = {}
         """Column styles without their background, by component name (with
         the style each was made from)."""
+        self.columns = DEFAULT_COLUMNS
+        """Which columns show, in which order (config.toml's `[ui]`)."""
         self._text_width = -1
         self.on_width: Callable[[int], object] | None = None
         """Called with the text width whenever it changes (column header)."""
@@ -338,9 +411,9 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             line_style += style("article-list--selected")
         if is_cursor:
             line_style += style("article-list--cursor")
-        provider_width = provider_column_width(width)
-        quality = "" if row.quality is None else str(row.quality)
-        title_width = title_column_width(width)
+        columns = self.columns
+        provider_width = columns.provider_width(width)
+        title_width = columns.title_width(width)
         if is_cursor:
             title_style = line_style + Style(bold=marks.unread)
         else:
@@ -351,26 +424,26 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         if marks.unsaved:
             marks_style += Style(color="red", bold=True)
         segments: list[Segment] = [Segment(marks.prefix(), marks_style)]
-        segments.append(
-            Segment(
-                " " + fit(format_date(row.published), DATE_WIDTH) + " ",
-                _over(line_style, column("article-list--date"), is_cursor),
-            )
-        )
-        if provider_width:
-            segments.append(
-                Segment(
-                    fit(row.provider or row.domain, provider_width) + " ",
-                    _over(line_style, column("article-list--provider"), is_cursor),
-                )
-            )
-        segments.append(Segment(fit(row.title or "(untitled)", title_width) + " ", title_style))
-        segments.append(
-            Segment(
-                quality.rjust(QUALITY_WIDTH) + " ",
-                _over(line_style, column("article-list--quality"), is_cursor),
-            )
-        )
+        gap = " "  # the blank after the marks goes with the first column
+        for name in columns.names:
+            if name == "title":
+                text = fit(row.title or "(untitled)", title_width)
+                segments.append(Segment(gap + text + " ", title_style))
+            elif name == "date":
+                date = fit(format_date(row.published, columns.date_format), columns.date_cells)
+                date_style = _over(line_style, column("article-list--date"), is_cursor)
+                segments.append(Segment(gap + date + " ", date_style))
+            elif name == "provider":
+                if not provider_width:
+                    continue
+                provider = fit(row.provider or row.domain, provider_width)
+                provider_style = _over(line_style, column("article-list--provider"), is_cursor)
+                segments.append(Segment(gap + provider + " ", provider_style))
+            elif name == "quality":
+                quality = "" if row.quality is None else str(row.quality)
+                quality_style = _over(line_style, column("article-list--quality"), is_cursor)
+                segments.append(Segment(gap + quality.rjust(QUALITY_WIDTH) + " ", quality_style))
+            gap = ""
         return Strip(segments).extend_cell_length(width, line_style).crop(0, width)
 
 

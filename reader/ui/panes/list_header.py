@@ -11,21 +11,12 @@ from rich.text import Text
 from textual.widget import Widget
 
 from reader.ui.lines.kept_lines import KeptLinesMixin
-from reader.ui.panes.article_list import (
-    DATE_WIDTH,
-    MARKS_WIDTH,
-    provider_column_width,
-    title_column_width,
-)
+from reader.ui.panes.article_list import DEFAULT_COLUMNS, Columns
 
 
-def header_text(width: int) -> str:
+def header_text(width: int, columns: Columns = DEFAULT_COLUMNS) -> str:
     """The column names, placed over the columns of a list `width` wide."""
-    header = " " * MARKS_WIDTH + "Date".ljust(DATE_WIDTH + 1)
-    provider = provider_column_width(width)
-    if provider:
-        header += "Provider".ljust(provider + 1)
-    return header + "Title".ljust(title_column_width(width) + 1) + "  Q"
+    return columns.header(width)
 
 
 class ListHeader(KeptLinesMixin, Widget):
@@ -39,6 +30,7 @@ class ListHeader(KeptLinesMixin, Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._text = ""
+        self.columns = DEFAULT_COLUMNS
 
     @property
     def text(self) -> str:
@@ -46,7 +38,7 @@ class ListHeader(KeptLinesMixin, Widget):
 
     def fit(self, width: int) -> None:
         """Place the column names over a list `width` cells wide."""
-        text = header_text(width)
+        text = header_text(width, self.columns)
         if text != self._text:
             self._text = text
             self.refresh()

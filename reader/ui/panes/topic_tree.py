@@ -147,9 +147,20 @@ class TopicNode:
     def is_expanded(self) -> bool:
         return self._expanded
 
-    def _add(self, label: Text, data: Facet | None, *, expandable: bool, expand: bool) -> TopicNode:
+    def _add(
+        self,
+        label: Text,
+        data: Facet | None,
+        *,
+        expandable: bool,
+        expand: bool,
+        after: TopicNode | None = None,
+    ) -> TopicNode:
         node = TopicNode(self._tree, label, data, self, expandable=expandable, expanded=expand)
-        self.children.append(node)
+        if after is not None and after in self.children:
+            self.children.insert(self.children.index(after) + 1, node)
+        else:
+            self.children.append(node)
         self._tree._shape_changed(self)
         return node
 
@@ -157,8 +168,11 @@ class TopicNode:
         """A child that can hold children of its own."""
         return self._add(label, data, expandable=True, expand=expand)
 
-    def add_leaf(self, label: Text, data: Facet | None = None) -> TopicNode:
-        return self._add(label, data, expandable=False, expand=False)
+    def add_leaf(
+        self, label: Text, data: Facet | None = None, *, after: TopicNode | None = None
+    ) -> TopicNode:
+        """A child with no children (just after the child `after`, if given)."""
+        return self._add(label, data, expandable=False, expand=False, after=after)
 
     def set_label(self, label: Text) -> None:
         self.label = label
@@ -603,7 +617,11 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
             node.set_label(label)
 
     def update_counts(
-        self, counts: Counts, triage: TriageCounts, problems: Sequence[Problem]
+        self,
+        counts: Counts,
+        triage: TriageCounts,
+        problems: Sequence[Problem],
+        hidden: int = 0,
     ) -> None:
         """Bring labels and nodes up to date with `counts`.
 
@@ -621,6 +639,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                     "archived": triage.archived,
                 }[kind]
                 self._relabel(self._triage[kind], node_label(title, count))
+            self._update_hidden(hidden)
             self._update_tags(triage)
             self._latest = (counts, triage)
             for kind, title in GROUPS:
@@ -732,6 +751,23 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
             if facet.kind == "tag" and facet.value not in triage.tags:
                 del self._facet_nodes[facet]
                 node.remove()
+
+    def _update_hidden(self, count: int) -> None:
+        """The Hidden node (what `[hide]` keeps out of the views), there
+        while something is hidden: nothing vanishes unseen."""
+        node = self._triage.get("hidden")
+        if node is None:
+            if not count:
+                return
+            archived = self._triage["archived"]
+            node = self._triage["hidden"] = self.root.add_leaf(
+                node_label("Hidden", count), data=Facet("hidden"), after=archived
+            )
+        elif not count:
+            node.remove()
+            del self._triage["hidden"]
+            return
+        self._relabel(node, node_label("Hidden", count))
 
     def _update_problems(self, problems: Sequence[Problem]) -> None:
         paths = [problem.path for problem in problems]
