@@ -18,6 +18,7 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.notifications import Notify
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
 from textual.widgets import Input
@@ -107,6 +108,13 @@ class NewsdeskApp(App[None]):
         screen = self.screen_stack[0]
         assert isinstance(screen, MainScreen)
         return screen
+
+    def on_notify(self, message: Notify) -> None:
+        """Every notification, on any screen, is also the status line's
+        latest message (after Textual's own handler has shown the toast)."""
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if isinstance(screen, MainScreen):
+            screen.status_line.show_notification(message.notification)
 
     def on_mount(self) -> None:
         self.sub_title = self.store_title

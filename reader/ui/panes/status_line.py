@@ -19,8 +19,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.content import Content
 from textual.markup import MarkupError
-from textual.message import Message
-from textual.notifications import Notification, Notify
+from textual.notifications import Notification
 from textual.widget import Widget
 
 from reader.ui.lines.kept_lines import KeptLinesMixin
@@ -59,15 +58,6 @@ class StatusLine(KeptLinesMixin, Widget):
         self._status = Content("")
         self._action = Content("")
         self._progress: tuple[int, int | None] | None = None
-
-    def on_mount(self) -> None:
-        # Every message the app handles passes here (a type check): the
-        # app's notifications are seen as they are made, on any screen.
-        self.app.message_signal.subscribe(self, self._app_message, immediate=True)
-
-    def _app_message(self, message: Message) -> None:
-        if isinstance(message, Notify):
-            self.show_notification(message.notification)
 
     def show_notification(self, notification: Notification) -> None:
         """A notification's text as the latest message (on one line)."""
