@@ -41,7 +41,7 @@ subcommands:
                         print the readable text of a web page
   newsdesk export [STORE] [--format json|csv|markdown] [--query Q]
                         print the articles with their triage state
-  newsdesk count [STORE] [--query Q]
+  newsdesk count [STORE] [--query Q] [--stories]
                         print how many articles match a query
   newsdesk config [--check] [--config PATH]
                         print the settings in force, or check the settings file
@@ -445,6 +445,12 @@ def _subcommand(name: str, args: list[str]) -> int:
     )
     if name == "export":
         parser.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    else:
+        parser.add_argument(
+            "--stories",
+            action="store_true",
+            help="count stories (the same news told by several providers counts once)",
+        )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -485,4 +491,5 @@ def _subcommand(name: str, args: list[str]) -> int:
         cache=options.cache,
         rebuild=options.rebuild,
         quiet=options.quiet,
+        stories=options.stories,
     )

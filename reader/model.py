@@ -39,6 +39,11 @@ class Row:
     n_related: int
     mtime_ns: int = 0
     size: int = 0
+    links: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """The article's AMP and AMP cache addresses ("" when none), then its
+    related items' addresses, as parsed: what story grouping links on. Held only on the way from the
+    parser to the index and the grouping (then emptied); rows read from
+    the index have none (the index keeps them)."""
 
     @property
     def key(self) -> str:
@@ -125,7 +130,21 @@ class Article:
             n_related=len(self.related),
             mtime_ns=self.mtime_ns,
             size=self.size,
+            links=_links(self),
         )
+
+
+def _links(article: Article) -> tuple[str, ...]:
+    """`Row.links` of an article (see `reader.stories.storage`)."""
+    related = tuple(
+        url
+        for item in article.related
+        for url in (item.web_url, item.amp_url, item.cdn_amp_url)
+        if url
+    )
+    if not related and not article.amp_url and not article.cdn_amp_url:
+        return ()
+    return (article.amp_url, article.cdn_amp_url, *related)
 
 
 @dataclass(slots=True, frozen=True)

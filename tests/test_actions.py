@@ -218,7 +218,7 @@ async def test_pane_and_screen_keys_follow_the_remap(
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
 
 
-async def test_l_lists_the_articles_links_and_enter_previews_the_first(
+async def test_w_lists_the_articles_links_and_enter_previews_the_first(
     make_store: StoreMaker, tmp_path: Path
 ) -> None:
     app = remapped_app(make_store, tmp_path, '"links.close" = "x"\n')
@@ -229,7 +229,7 @@ async def test_l_lists_the_articles_links_and_enter_previews_the_first(
         assert isinstance(main, MainScreen)
         main._preview = previewed.append  # type: ignore[method-assign]
         await wait_for(pilot, lambda: main.detail.article is not None and main.detail._body_links)
-        await pilot.press("l")
+        await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, LinksScreen))
         links = app.screen
         assert isinstance(links, LinksScreen)
@@ -244,7 +244,7 @@ async def test_l_lists_the_articles_links_and_enter_previews_the_first(
         assert app.screen is links
         await pilot.press("x")
         await wait_for(pilot, lambda: app.screen is main)
-        await pilot.press("l")
+        await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, LinksScreen))
         await pilot.press("j", "enter")
         await wait_for(pilot, lambda: previewed == [["https://report.example/3"]])

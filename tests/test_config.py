@@ -197,14 +197,14 @@ async def test_a_theme_that_cannot_be_written_is_said(
 def test_keys_remap_actions_by_id_or_alias_to_a_key_or_a_list(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        '[keys]\nstar = "f"\narchive = ["z", "delete"]\n'
+        '[keys]\nstar = "f"\narchive = ["Z", "delete"]\n'
         '"app.quit" = "ctrl+q"\nhelp = ["?", "f1"]\n',
     )
     config, warnings = load_config(path)
     assert warnings == []
     assert config.keys == {
         "toggle_star": ("f",),
-        "archive": ("z", "delete"),
+        "archive": ("Z", "delete"),
         "app.quit": ("ctrl+q",),
         "app.help": ("question_mark", "f1"),
     }
@@ -222,21 +222,21 @@ def test_an_unknown_action_is_named_with_the_closest_one(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("value", ["3", "[]", '["f", 2]', '""', '"a,b"'])
 def test_a_key_must_be_a_string_or_a_list_of_strings(tmp_path: Path, value: str) -> None:
-    path = write(tmp_path, f'[keys]\nstar = {value}\ntag = "w"\n')
+    path = write(tmp_path, f'[keys]\nstar = {value}\ntag = "W"\n')
     config, warnings = load_config(path)
-    assert config.keys == {"tag": ("w",)}
+    assert config.keys == {"tag": ("W",)}
     assert len(warnings) == 1 and warnings[0].startswith(f"{path}:2: keys.star")
 
 
 def test_a_key_given_to_two_actions_is_named_and_neither_remap_applies(tmp_path: Path) -> None:
-    path = write(tmp_path, '[keys]\nstar = "e"\ntag = "w"\nread = "w"\nundo = "K"\nredo = "k"\n')
+    path = write(tmp_path, '[keys]\nstar = "e"\ntag = "W"\nread = "W"\nundo = "K"\nredo = "k"\n')
     config, warnings = load_config(path)
-    # `e` is archive's by default: star keeps `s`; `w` twice: tag and read keep
+    # `e` is archive's by default: star keeps `s`; `W` twice: tag and read keep
     # theirs; `k` moves up in every pane, so it would never reach redo.
     assert config.keys == {"undo": ("K",)}
     assert warnings == [
         f"{path}:2: keys.star: key 'e' is given to star and archive; the default keys apply",
-        f"{path}:3: keys.tag: key 'w' is given to tag and read; the default keys apply",
+        f"{path}:3: keys.tag: key 'W' is given to tag and read; the default keys apply",
         f"{path}:6: keys.redo: key 'k' is given to redo and list.up and tree.up and detail.up;"
         " the default keys apply",
     ]
@@ -249,9 +249,9 @@ def test_a_pane_may_keep_a_main_screen_key_for_itself(tmp_path: Path) -> None:
 
 
 def test_describe_gives_the_remapped_keys_with_their_defaults(tmp_path: Path) -> None:
-    config, _ = load_config(write(tmp_path, '[keys]\nstar = "f"\narchive = ["z", "delete"]\n'))
+    config, _ = load_config(write(tmp_path, '[keys]\nstar = "f"\narchive = ["Z", "delete"]\n'))
     lines = describe(config)
     star = next(line for line in lines if line.startswith("keys.toggle_star"))
     assert star.split() == ["keys.toggle_star", "=", '"f"', "#", "default", '"s"']
-    assert any(line.startswith('keys.archive = ["z", "delete"]') for line in lines)
+    assert any(line.startswith('keys.archive = ["Z", "delete"]') for line in lines)
     assert not any(line.startswith("keys.") for line in describe(Config()))

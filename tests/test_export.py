@@ -113,6 +113,7 @@ def test_json_has_every_column_and_the_state_of_each_article(
         "quality": 50,
         "heat": 3,
         "excerpt": "An excerpt.",
+        "story": "",
     }
     tricky = by_path["001_b.txt"]
     assert tricky["title"] == TRICKY_TITLE

@@ -268,10 +268,11 @@ def test_every_format_carries_quality_heat_excerpt_topics_and_tags(
     assert header == list(COLUMNS)
     assert len(lines) == 4  # the header, its rule, one line an article
     cells = [cell.strip() for cell in lines[2].strip("|").split("|")]
-    assert cells[-3:] == ["50", "3", "An excerpt."]
+    assert cells[-4:-1] == ["50", "3", "An excerpt."]
+    assert len(cells[-1]) == 10  # the story id
     assert (cells[5], cells[9]) == ("AI, Policy", "later")
     cells = [cell.strip() for cell in lines[3].strip("|").split("|")]
-    assert cells[-3:] == ["", "", "Two lines."]
+    assert cells[-4:-1] == ["", "", "Two lines."]
 
 
 # -- what is said on stderr ---------------------------------------------------------------

@@ -64,13 +64,13 @@ async def test_a_remapped_key_runs_its_action_and_the_old_key_does_not(
 
 
 async def test_a_list_of_keys_each_run_the_action(make_store: StoreMaker, tmp_path: Path) -> None:
-    app = app_with(make_store, tmp_path, 'archive = ["z", "delete"]\n')
+    app = app_with(make_store, tmp_path, 'archive = ["Z", "delete"]\n')
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_loaded(pilot)
         await pilot.press("e")
         await pilot.pause()
         assert not flags_of(app, "Story 3").archived
-        await pilot.press("z")
+        await pilot.press("Z")
         await wait_for(pilot, lambda: flags_of(app, "Story 3").archived)
         await wait_for(pilot, lambda: current_title(app) != "Story 3")
         title = current_title(app)

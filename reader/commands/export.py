@@ -95,6 +95,7 @@ COLUMNS = (
     "quality",
     "heat",
     "excerpt",
+    "story",
 )
 CSV_LIST_SEPARATOR = "; "
 
@@ -112,7 +113,7 @@ def published_iso(timestamp: float | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def record(row: Row, flags: Flags) -> dict[str, Any]:
+def record(row: Row, flags: Flags, story: str = "") -> dict[str, Any]:
     """One article and its state as a plain dict with the export columns."""
     return {
         "path": row.path,
@@ -128,20 +129,28 @@ def record(row: Row, flags: Flags) -> dict[str, Any]:
         "quality": row.quality,
         "heat": row.heat,
         "excerpt": row.excerpt,
+        "story": story,
     }
 
 
-def export(rows: Iterable[Row], state: State | Mapping[str, Flags], fmt: str, out: TextIO) -> int:
+def export(
+    rows: Iterable[Row],
+    state: State | Mapping[str, Flags],
+    fmt: str,
+    out: TextIO,
+    stories: Mapping[str, str] | None = None,
+) -> int:
     """Write `rows` with their flags to `out` in `fmt` (json, csv, markdown).
 
     `state` is an open `State` (its snapshot is taken) or a map of flags
-    by key. Returns the number of articles written; raises `ValueError` for
-    an unknown format.
+    by key; `stories` gives each path its story id. Returns the number of
+    articles written; raises `ValueError` for an unknown format.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     flags = flags_of(state)
-    records = (record(row, flags.get(row.key, NO_FLAGS)) for row in rows)
+    ids = stories or {}
+    records = (record(row, flags.get(row.key, NO_FLAGS), ids.get(row.path, "")) for row in rows)
     writer = {"json": _write_json, "csv": _write_csv, "markdown": _write_markdown}[fmt]
     return writer(records, out)
 
@@ -231,6 +240,7 @@ def _write_markdown(records: Iterator[dict[str, Any]], out: TextIO) -> int:
             _md_number(item["quality"]),
             _md_number(item["heat"]),
             _md_text(item["excerpt"]),
+            item["story"],
         ]
         out.write("| " + " | ".join(cells) + " |\n")
         count += 1
@@ -283,7 +293,7 @@ def main(
     selected = select(source, "export")
     if isinstance(selected, int):
         return selected
-    rows, flags = selected
+    (rows, stories), flags = selected
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper):
         # Lossless on any console or locale; characters a path cannot hold
@@ -291,7 +301,7 @@ def main(
         with suppress(ValueError, OSError):
             out.reconfigure(encoding="utf-8", errors="backslashreplace")
     try:
-        export(rows, flags, fmt, out)
+        export(rows, flags, fmt, out, stories)
         out.flush()
     except OSError as error:
         # The reader went away (`newsdesk export | head`): not an error; a
@@ -309,10 +319,12 @@ def count_main(
     cache: Path | None = None,
     rebuild: bool = False,
     quiet: bool = False,
+    stories: bool = False,
 ) -> int:
-    """`newsdesk count`: print how many articles match the query (all without one)."""
+    """`newsdesk count`: print how many articles match the query (all without
+    one), or with `stories` how many stories they tell."""
     source = Source(store, state_path, query, saved, cache, rebuild, quiet)
-    counted = _session(source, "count", _count)
+    counted = _session(source, "count", _count_stories if stories else _count)
     if isinstance(counted, int):
         return counted
     try:
@@ -329,17 +341,34 @@ def _output_failed(error: OSError) -> int:
     return output_failed(error)
 
 
-def select(source: Source, command: str) -> tuple[list[Row], dict[str, Flags]] | int:
-    """The rows to print, as the app lists them, and the flags; or an exit
-    status after a one-line error on stderr."""
+def select(
+    source: Source, command: str
+) -> tuple[tuple[list[Row], dict[str, str]], dict[str, Flags]] | int:
+    """The rows to print, as the app lists them, with each path's story id,
+    and the flags; or an exit status after a one-line error on stderr."""
     return _session(source, command, _view)
 
 
-def _view(library: Library, query: Query | None) -> list[Row]:
-    rows = library.rows
+def _indices(library: Library, query: Query | None) -> list[int]:
     if query is None:
-        return [rows[i] for i in library.order]
-    return [rows[i] for i in library.evaluate(query, library.query_context())]
+        return library.order
+    return library.evaluate(query, library.query_context())
+
+
+def _view(library: Library, query: Query | None) -> tuple[list[Row], dict[str, str]]:
+    rows = library.rows
+    view = _indices(library, query)
+    stories = library.stories
+    return [rows[i] for i in view], {rows[i].path: stories.id_of(i, rows) for i in view}
+
+
+def _asks_for_stories(query: Query | None) -> bool:
+    text = query.source if query is not None else ""
+    return any(term in text for term in ("story:", "sources:", "is:lead"))
+
+
+def _count_stories(library: Library, query: Query | None) -> int:
+    return library.stories.count(_indices(library, query))
 
 
 def _count(library: Library, query: Query | None) -> int:
@@ -386,6 +415,8 @@ def _session(
             with StoreIndex(root, source.cache, rebuild=source.rebuild) as index:
                 library = Library(root, index=index, state=state, saved=saved)
                 _load(library, command, source.quiet)
+                if answer is not _count or _asks_for_stories(query):
+                    library.group_now()
                 library.set_flags(flags, TriageCounts(), len(library.rows))
                 bodies = None
                 if query is not None and _reads_bodies(query):

@@ -37,6 +37,7 @@ from reader.library.facets import Counts
 from reader.library.hide import HideRules
 from reader.library.keyrows import KeyRows
 from reader.library.ordering import Ordering
+from reader.library.story_rows import StoryRows
 from reader.model import Problem, Row
 from reader.pacing import Pacer
 from reader.search.saved import SavedSearches
@@ -47,8 +48,11 @@ from reader.triage.state import NO_FLAGS, Change, Field, Flags, State, plan, set
 from reader.triage.writer import Job, Outcome, StateWriter
 
 if TYPE_CHECKING:
+    from reader.search.context import StoryFacts
     from reader.search.fulltext import FullText
     from reader.search.query import Context, Corpus, Query
+    from reader.stories.group import Stories
+    from reader.stories.service import StoryService
 
 FLUSH_INTERVAL = 0.3
 """Seconds between hand-overs of loaded rows to the UI during a load."""
@@ -86,6 +90,8 @@ class Intake:
     progress: Progress | None = None
     hidden: list[int] = field(default_factory=list)
     """Positions in `rows` of the rows `[hide]` keeps out of every view."""
+    stories: dict[str, str | None] = field(default_factory=dict)
+    """Story changes: path -> its story id (None: alone), for `StoryRows`."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -101,6 +107,8 @@ class Update:
     """Index its new row takes (the corpus's, which the UI must match)."""
     hidden: bool = False
     """Whether `[hide]` keeps its new row out of every view."""
+    stories: Mapping[str, str | None] | None = None
+    """Story changes these updates made (on the last update of a hand-over)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -184,6 +192,13 @@ class Library:
         self.root = root
         self.hide = HideRules(tuple(hide), clock=lambda: self.clock())
         """config.toml's `[hide]` queries."""
+        self.stories = StoryRows()
+        """(UI) Which rows tell the same story."""
+        self._story_service: StoryService | None = None
+        """The grouping's helper process, once the load is over."""
+        self._grouper: Stories | None = None
+        """The grouping, when done in this process (`group_now`)."""
+        self._story_facts: tuple[int, StoryFacts] | None = None
         self.hidden: frozenset[int] = frozenset()
         """Live rows `[hide]` keeps out of every view (a new set on each
         change): not in the order, the counts or `by_key`."""
@@ -251,6 +266,8 @@ class Library:
         """Stop background work and the writer (what is queued is written);
         again, it does nothing."""
         self.pacer.stop()
+        if self._story_service is not None:
+            self._story_service.close()
         if self.writer is not None and not self._closed:
             self._closed = True
             left = self.writer.close()
@@ -312,6 +329,8 @@ class Library:
                 self._not_in_corpus.extend(rows)
             else:
                 self._corpus.extend(rows)
+        for row in rows:
+            row.links = ()  # the index keeps them; the grouping reads them there
         return Intake(
             rows,
             problems or [],
@@ -322,6 +341,53 @@ class Library:
             progress,
             sorted(hidden),
         )
+
+    # -- stories ------------------------------------------------------------------------
+
+    def start_stories(
+        self,
+        on_changes: Callable[[dict[str, str | None]], object],
+        on_failure: Callable[[str], object],
+    ) -> None:
+        """(UI, after the load) Start grouping the store into stories in a
+        helper process (`reader.stories.service`); `on_changes` gets what
+        changed, on a thread of its own, now and as files change."""
+        if self.index is None or self._story_service is not None:
+            return
+        from reader.stories.service import StoryService
+
+        self._story_service = StoryService(self.index, on_changes, on_failure)
+        self._story_service.start()
+
+    def group_now(self) -> None:
+        """(any thread, no UI) Group the store here and now (`newsdesk
+        export` and `count`, tests); later changes are grouped as they are
+        handed over."""
+        if self.index is None:
+            return
+        from reader.stories.service import group_index
+
+        self._grouper, changes = group_index(self.index)
+        self.apply_stories(changes)
+
+    def apply_stories(self, changes: Mapping[str, str | None]) -> None:
+        """(UI) Take in story changes (path -> story id, None: alone)."""
+        self.stories.apply(changes, self.path_index, self.rows)
+
+    def _regroup(self, rows: list[Row], gone: list[str]) -> dict[str, str | None]:
+        """(loader) Files that changed: sent to the grouping. The changes
+        come back later from the helper process, or now when grouping here."""
+        from reader.stories.service import row_data, update
+
+        data = [row_data(row) for row in rows]
+        for row in rows:
+            row.links = ()
+        if self._story_service is not None:
+            self._story_service.update(data, gone)
+            return {}
+        if self._grouper is not None:
+            return update(self._grouper, self.index, data, gone)
+        return {}
 
     def _hidden_of(self, rows: list[Row]) -> set[int]:
         """(loader) Positions in `rows` that `[hide]` hides (a rule that
@@ -346,6 +412,8 @@ class Library:
         self.path_index.update(
             zip([row.path for row in intake.rows], range(start, len(self.rows)), strict=True)
         )
+        self.stories.rows_added(start, self.rows)
+        self.stories.apply(intake.stories, self.path_index, self.rows)
         if self.flags_loaded:
             if intake.triage is not None:
                 self.triage.merge(intake.triage)
@@ -381,6 +449,11 @@ class Library:
         problems: list[Problem] = []
         last_flush = 0.0
         latest: Progress | None = None
+        kept = self._kept_stories()
+        if kept:
+            # A warm start: the stories as they were, at once (the grouping,
+            # after the load, says what differs).
+            deliver(self._stories_only(dict(kept)))
 
         def flush() -> None:
             nonlocal rows, problems, last_flush
@@ -449,6 +522,21 @@ class Library:
         flush()
         return True
 
+    def _kept_stories(self) -> dict[str, str]:
+        """(loader) The stories the index kept (none for a new index)."""
+        if self.index is None:
+            return {}
+        import sqlite3
+
+        try:
+            return self.index.stories()
+        except sqlite3.Error:
+            return {}
+
+    def _stories_only(self, changes: dict[str, str | None]) -> Intake:
+        """A hand-over of story changes alone."""
+        return Intake([], [], self.ordering.order, Counts(), None, [], None, [], changes)
+
     def load_finished(self) -> None:
         """(UI) The load is over."""
         self.loading = False
@@ -490,13 +578,24 @@ class Library:
         their first version reached the UI: the corpus first, in this
         thread, so that its indices match the rows the UI appends."""
         updates: list[Update] = []
+        grouped: list[Row] = []
+        gone: list[str] = []
         for path, item in items.items():
             old = self.path_index.get(path)
             if old is not None:
                 self.corpus.discard([old])
             new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
             hidden = isinstance(item, Row) and bool(self._hidden_of([item]))
+            if isinstance(item, Row) and not hidden:
+                grouped.append(item)
+            else:
+                gone.append(path)
             updates.append(Update(path, old, item, new, hidden))
+        if updates and (grouped or gone):
+            stories = self._regroup(grouped, gone)
+            if stories:
+                last = updates[-1]
+                updates[-1] = Update(last.path, last.old, last.item, last.new, last.hidden, stories)
         return updates
 
     def apply_updates(self, updates: Sequence[Update]) -> Applied:
@@ -538,6 +637,11 @@ class Library:
         if hidden != self.hidden:
             self.hidden = frozenset(hidden)
         self.ordering.add(added, skip=added_hidden)
+        if gone:
+            self.stories.rows_gone(gone, self.rows)
+        for update in updates:
+            if update.stories:
+                self.stories.apply(update.stories, self.path_index, self.rows)
         if gone:
             self.ordering.drop(gone)
         self.order = self.ordering.order
@@ -618,7 +722,42 @@ class Library:
         from reader.search.query import Context
 
         flags = self.flag_sets.query_flags(frozenset(self.selected))
-        return Context(flags=flags, now=self.clock(), body_search=self.bodies, hidden=self.hidden)
+        return Context(
+            flags=flags,
+            now=self.clock(),
+            body_search=self.bodies,
+            hidden=self.hidden,
+            stories=self.story_facts(),
+        )
+
+    def story_facts(self) -> StoryFacts:
+        """(UI) The stories, as queries read them (kept while they stand)."""
+        from reader.search.context import StoryFacts
+
+        kept = self._story_facts
+        stories = self.stories
+        if kept is not None and kept[0] == stories.generation:
+            return kept[1]
+        sizes = stories.sizes()
+        leads = stories.leads()
+        rows = self.rows
+
+        def rows_of(story: str) -> list[int]:
+            found = stories.rows_of(story, rows)
+            if found or len(story) != 10:
+                return found
+            # An article alone: its id is its path's.
+            from reader.stories.group import story_id
+
+            return [
+                index
+                for index in self.order
+                if index not in sizes and story_id(rows[index].path) == story
+            ][:1]
+
+        facts = StoryFacts(sizes=sizes, followers=frozenset(sizes.keys() - leads), rows_of=rows_of)
+        self._story_facts = (stories.generation, facts)
+        return facts
 
     def evaluate(self, query: Query, context: Context) -> list[int]:
         """(worker) The view of `query`: indices of live rows, in order.

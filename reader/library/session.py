@@ -1,5 +1,6 @@
 """Where the last session stopped: its view, the article under the cursor,
-whether the tree was hidden, and when it ended.
+whether the tree was hidden, the layout, whether stories were grouped, and
+when it ended.
 
 Kept as a small JSON file beside the triage state (`state.sqlite3` ->
 `state.session.json`), written atomically and owner-only when newsdesk
@@ -40,6 +41,8 @@ class Session:
     """The layout `L` chose: "three" panes, "two" (list and detail), "one" (the list alone)."""
     ended: float = 0.0
     """When the session ended (POSIX time)."""
+    stories: bool = True
+    """Whether the list showed one row per story (`z`) or every article."""
 
 
 def session_path(state_path: Path) -> Path:
@@ -67,6 +70,7 @@ def load_session(path: Path) -> tuple[Session | None, str | None]:
             position=max(int(data.get("position", 0)), 0),
             tree_hidden=bool(data.get("tree_hidden", False)),
             layout=_text(data.get("layout", "three")),
+            stories=bool(data.get("stories", True)),
             ended=float(data.get("ended", 0.0)),
         )
         if not math.isfinite(session.ended):

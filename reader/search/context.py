@@ -16,7 +16,7 @@ from the triage code: the app and the CLI build one from their triage state
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Protocol
@@ -51,6 +51,20 @@ class QueryFlags:
     """Key to its tags."""
 
 
+@dataclass(slots=True, frozen=True)
+class StoryFacts:
+    """The stories of the rows (`reader.library.story_rows`), for `is:lead`,
+    `sources:`, `story:` and `sort:sources`."""
+
+    sizes: Mapping[int, int] = field(default_factory=dict)
+    """Row -> the number of articles of its story, for stories of two or more
+    (any other row is alone: 1)."""
+    followers: frozenset[int] = frozenset()
+    """Rows of a story of two or more that are not its lead."""
+    rows_of: Callable[[str], Collection[int]] = lambda story: ()
+    """The rows of a story, by its id."""
+
+
 @dataclass(slots=True)
 class Context:
     """What a query needs besides the rows."""
@@ -62,6 +76,7 @@ class Context:
     """The user's time zone for dates; None: the machine's local zone."""
     body_search: BodySearch | None = None
     """Where free words look in bodies; None: bodies are not searched."""
+    stories: StoryFacts = field(default_factory=StoryFacts)
     hidden: frozenset[int] = frozenset()
     """Rows that config.toml's `[hide]` keeps out of every result, except
     in a query that asks for them (`is:hidden`)."""

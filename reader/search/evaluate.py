@@ -104,6 +104,9 @@ class _Evaluator:
         if isinstance(node, TextField):
             if node.name == "tag":
                 return self._tag_mask(node)
+            if node.name == "story":
+                rows = self.ctx.stories.rows_of(node.value.strip().lower())
+                return c._rows_mask(frozenset(rows))
             return c._cached(node, lambda: self._text_mask(node))
         if isinstance(node, FlagField):
             if node.name == "has":
@@ -111,12 +114,16 @@ class _Evaluator:
                 return int.from_bytes(src, "little")
             if node.value == "hidden":
                 return c._rows_mask(self.ctx.hidden)
+            if node.value == "lead":
+                return c._universe_mask() & ~c._rows_mask(self.ctx.stories.followers)
             flags = self.ctx.flags
             if node.value == "unread":
                 return c._universe_mask() & ~c._flag_mask("read", flags.read)
             keys: Collection[str] = getattr(flags, node.value)
             return c._flag_mask(node.value, keys)
         if isinstance(node, NumberField):
+            if node.name == "sources":
+                return self._sources_mask(node)
             return c._cached(
                 node, lambda: c._range_mask(node.name, node.lo, node.lo_open, node.hi, node.hi_open)
             )
@@ -130,6 +137,22 @@ class _Evaluator:
         lo = None if node.oldest is None else self._ago(node.oldest)
         hi = None if node.newest is None else self._ago(node.newest)
         return c._range_mask("published", lo, node.oldest_open, hi, node.newest_open)
+
+    def _sources_mask(self, node: NumberField) -> int:
+        """Rows whose story has a number of articles in the range."""
+        c = self.c
+
+        def within(size: float) -> bool:
+            if node.lo is not None and (size <= node.lo if node.lo_open else size < node.lo):
+                return False
+            return node.hi is None or (size < node.hi if node.hi_open else size <= node.hi)
+
+        sizes = self.ctx.stories.sizes
+        grouped = c._rows_mask(frozenset(sizes))
+        mask = c._rows_mask(frozenset(i for i, size in sizes.items() if within(size)))
+        if within(1):
+            mask |= c._universe_mask() & ~grouped
+        return mask
 
     def _text_mask(self, node: TextField) -> int:
         c = self.c

@@ -47,8 +47,13 @@ Fields
 `url:/2020/07/`    the page URL contains this text
 `is:unread`        also `read`, `starred`, `archived`, `selected`, `hidden`
                    (`hidden`: what config.toml's `[hide]` keeps out of every
-                   other query)
+                   other query), `lead` (the lead article of its story, or
+                   an article alone: one article per story)
 `has:body`         also `related`
+`story:3f2a9c01be` the articles of the story with this id (`newsdesk export`
+                   gives each article's story id)
+`sources:>=3`      the article's story has at least three articles (a
+                   number field: an article alone has 1)
 =================  =========================================================
 
 Every text comparison ignores case and accents.  `field:=value` asks for the
@@ -86,11 +91,12 @@ UTC; the zone is `Context.tz`, the machine's local zone by default):
   Articles without a date match no date term.
 
 Order: `sort:date|quality|heat|provider|title`, ascending; `sort:-quality`
-descending.  Several `sort:` terms sort by the first, then the next.  The
-default is newest first.  Missing values (no date, no quality, no provider)
-come last either way; ties are broken newest first, then by path.  `sort:`
-applies to the whole query, so it cannot sit inside parentheses, OR or a
-negation.
+descending.  `sort:sources` puts the most told stories first (`sort:-sources`
+the least), the rest in the order the other terms give.  Several `sort:`
+terms sort by the first, then the next.  The default is newest first.
+Missing values (no date, no quality, no provider) come last either way;
+ties are broken newest first, then by path.  `sort:` applies to the whole
+query, so it cannot sit inside parentheses, OR or a negation.
 
 Errors
 ------
@@ -265,9 +271,18 @@ class Query:
 
     def evaluate(self, corpus: Corpus, ctx: Context | None = None) -> list[int]:
         """Indices into `corpus.rows` of the matching articles, in order."""
+        ctx = ctx or Context()
+        keys = self.sort
+        by_sources = [key for key in keys if key.field == "sources"]
         with corpus._lock:
-            mask = self._mask(corpus, ctx or Context())
-            return corpus._ordered(mask, self.sort)
+            mask = self._mask(corpus, ctx)
+            found = corpus._ordered(mask, tuple(k for k in keys if k.field != "sources"))
+        if by_sources:
+            # The most told first (`sort:-sources`: the least), the rest in order.
+            sizes = ctx.stories.sizes
+            sign = 1 if by_sources[0].descending else -1
+            found.sort(key=lambda i: sign * sizes.get(i, 1))
+        return found
 
     def count(self, corpus: Corpus, ctx: Context | None = None) -> int:
         """How many articles match (cheaper than `evaluate`: no ordering)."""

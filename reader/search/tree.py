@@ -44,11 +44,11 @@ class QueryError(ValueError):
 # The syntax tree
 
 
-TEXT_FIELDS = ("topic", "provider", "domain", "category", "type", "tag", "url")
-NUMBER_FIELDS = ("quality", "heat")
+TEXT_FIELDS = ("topic", "provider", "domain", "category", "type", "tag", "url", "story")
+NUMBER_FIELDS = ("quality", "heat", "sources")
 DATE_FIELDS = ("date", "after", "before")
-SORT_FIELDS = ("date", "quality", "heat", "provider", "title")
-IS_VALUES = ("unread", "read", "starred", "archived", "selected", "hidden")
+SORT_FIELDS = ("date", "quality", "heat", "provider", "title", "sources")
+IS_VALUES = ("unread", "read", "starred", "archived", "selected", "hidden", "lead")
 HAS_VALUES = ("body", "related")
 FIELDS = (*TEXT_FIELDS, "is", "has", *NUMBER_FIELDS, *DATE_FIELDS, "age", "sort")
 """Every field name the language knows."""

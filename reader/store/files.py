@@ -293,13 +293,19 @@ def parse_row_bytes(data: bytes, entry: FileEntry, *, truncated: bool = False) -
 
     front, body = _split(_decode(data, cut=truncated), cut=truncated)
     with _bad_yaml():
-        meta, n_related = frontyaml.load_some(front, _ROW_FIELDS)
-    return _build_row(_fields(meta), body, entry, n_related)
+        meta, n_related, related_urls = frontyaml.load_some(front, _ROW_FIELDS)
+    row = _build_row(_fields(meta), body, entry, n_related)
+    fields = meta if isinstance(meta, dict) else {}
+    own = (_url(fields.get("ampWebUrl")), _url(fields.get("cdnAmpWebUrl")))
+    related = tuple(url for url in (_url(u) for u in related_urls) if url)
+    if related or any(own):
+        row.links = own + related  # see `reader.stories.storage`
+    return row
 
 
 _ROW_FIELDS = frozenset(
     {"title", "excerpt", "publishedDateTime", "webUrl", "type", "category", "quality", "heat"}
-    | {"provider", "topics"}
+    | {"provider", "topics", "ampWebUrl", "cdnAmpWebUrl"}
 )
 
 

@@ -197,17 +197,18 @@ def load(front: str) -> Any:
         loader.dispose()
 
 
-def load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
-    """The fields named in `only`, built, and the number of related items,
-    counted from the composed nodes; other fields are only checked for tags
-    the safe loader refuses. The whole front matter is held to the budget,
-    as with `load`."""
+def load_some(front: str, only: frozenset[str]) -> tuple[Any, int, tuple[str, ...]]:
+    """The fields named in `only`, built, the number of related items,
+    counted from the composed nodes, and the related items' addresses
+    (`webUrl`, `ampWebUrl`, `cdnAmpWebUrl`: plain strings, as written);
+    other fields are only checked for tags the safe loader refuses. The
+    whole front matter is held to the budget, as with `load`."""
     loader = _loader(front)
     try:
         node = _compose(loader, front)
         if not isinstance(node, MappingNode) or node.tag != _MAP_TAG:
             # Not a plain mapping: build it all, for the same answer and error.
-            return (None if node is None else loader.construct_document(node)), 0
+            return (None if node is None else loader.construct_document(node)), 0, ()
         loader.flatten_mapping(node)
         # Only an explicit tag (which starts with "!") can be one the safe
         # loader refuses: without one in the text, nothing needs looking at.
@@ -233,13 +234,27 @@ def load_some(front: str, only: frozenset[str]) -> tuple[Any, int]:
             if key == "related":
                 related = value_node
         n_related = 0
+        urls: list[str] = []
         if isinstance(related, SequenceNode) and related.tag == _SEQ_TAG:
-            n_related = sum(
-                isinstance(item, MappingNode) and item.tag == _MAP_TAG for item in related.value
-            )
-        return meta, n_related
+            for item in related.value:
+                if not (isinstance(item, MappingNode) and item.tag == _MAP_TAG):
+                    continue
+                n_related += 1
+                for key_node, value_node in item.value:
+                    if (
+                        type(key_node) is ScalarNode
+                        and key_node.value in _RELATED_URL_KEYS
+                        and type(value_node) is ScalarNode
+                        and value_node.tag == _STR_TAG
+                        and value_node.value
+                    ):
+                        urls.append(value_node.value)
+        return meta, n_related, tuple(urls)
     finally:
         loader.dispose()
+
+
+_RELATED_URL_KEYS = frozenset({"webUrl", "ampWebUrl", "cdnAmpWebUrl"})
 
 
 def _loader(front: str) -> _SafeLoader:

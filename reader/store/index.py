@@ -20,6 +20,14 @@ Layout (`SCHEMA_VERSION` is kept in `PRAGMA user_version`)::
           quality INT NULL, heat INT NULL, topics, category, type, web_url,
           excerpt, has_body INT, n_related INT, mtime_ns INT, size INT)
     problems(path TEXT PRIMARY KEY, mtime_ns, size, reason)
+    links(path TEXT PRIMARY KEY, hashes BLOB)  -- story grouping's URL hashes
+    stories(path TEXT PRIMARY KEY, story TEXT) -- members of stories of two or more
+
+`links` holds, per article that has any, the 64-bit hashes of its other
+addresses and its related items' (`reader.stories`), packed: what story
+grouping links on, which a row does not hold. `stories` keeps the story
+of every article grouped with another, so that a warm start shows the
+stories at once and regroups only the files that changed.
 
 `files` has one column per field of `Row`, in its order. The provider,
 domain, topics, category and type are ids of `labels` (topics as one label,
@@ -41,7 +49,7 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +59,7 @@ from reader.model import Problem, Row
 from reader.private import create_private, private_dir, tighten_private
 from reader.sqlite_wal import write_ahead
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TOPIC_SEP = "\x1f"
 """Joins a row's topics in one column. Cleaned text never holds it (it is a
 control character), so splitting gives the topics back exactly."""
@@ -95,6 +103,8 @@ _TABLES = {
         f"reason TEXT NOT NULL){_STRICT}"
     ),
     "files_by_date": "CREATE INDEX files_by_date ON files (published DESC)",
+    "links": f"CREATE TABLE links (path TEXT PRIMARY KEY, hashes BLOB NOT NULL){_STRICT}",
+    "stories": f"CREATE TABLE stories (path TEXT PRIMARY KEY, story TEXT NOT NULL){_STRICT}",
 }
 
 _NEWEST = (
@@ -161,6 +171,14 @@ def _utf8(text: str) -> str | bytes:
     binding it would.
     """
     return text if text.isascii() else text.encode()
+
+
+def _utf8_or_none(text: str) -> str | bytes | None:
+    """`_utf8`, or None for a path that cannot be written (a lone surrogate)."""
+    try:
+        return _utf8(text)
+    except UnicodeEncodeError:
+        return None
 
 
 class StoreIndex:
@@ -549,15 +567,17 @@ class StoreIndex:
                     continue
             written = self._insert(conn, _INSERT_FILE, row_values)
             written += self._insert(conn, _INSERT_PROBLEM, problem_values)
+            self._put_links(conn, rows)
             # (A cold index has no problems to look up, 100,000 times.)
             if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
                 conn.executemany(
                     "DELETE FROM problems WHERE path = ?", [(v[0],) for v in row_values]
                 )
             if problem_values:
-                conn.executemany(
-                    "DELETE FROM files WHERE path = ?", [(v[0],) for v in problem_values]
-                )
+                for table in ("files", "links", "stories"):
+                    conn.executemany(
+                        f"DELETE FROM {table} WHERE path = ?", [(v[0],) for v in problem_values]
+                    )
             return written
 
     def _labels(self, conn: sqlite3.Connection) -> dict[str, int]:
@@ -636,8 +656,54 @@ class StoreIndex:
         if not keys:
             return
         with self._lock, self._transaction() as conn:
-            conn.executemany("DELETE FROM files WHERE path = ?", keys)
-            conn.executemany("DELETE FROM problems WHERE path = ?", keys)
+            for table in ("files", "problems", "links", "stories"):
+                conn.executemany(f"DELETE FROM {table} WHERE path = ?", keys)
+
+    def _put_links(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+        """Each row's `links`, hashed (a row without any has none kept)."""
+        from reader.stories.storage import pack
+
+        keep: list[tuple[object, ...]] = []
+        drop: list[tuple[object, ...]] = []
+        for row in rows:
+            path = _utf8_or_none(row.path)
+            if path is None:
+                continue  # not in `files` either
+            packed = pack(row.web_url, row.links) if row.links else b""
+            if packed:
+                keep.append((path, packed))
+            else:
+                drop.append((path,))
+        self._insert(conn, f"INSERT OR REPLACE INTO links (path, hashes) VALUES ({_TEXT}, ?)", keep)
+        if drop and conn.execute("SELECT EXISTS (SELECT 1 FROM links)").fetchone()[0]:
+            conn.executemany(f"DELETE FROM links WHERE path = {_TEXT}", drop)
+
+    def links(self) -> dict[str, bytes]:
+        """Path -> packed URL hashes (`put` wrote them), for story grouping."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT path, hashes FROM links").fetchall())
+
+    def stories(self) -> dict[str, str]:
+        """Path -> story id, for the articles grouped with others."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT path, story FROM stories").fetchall())
+
+    def set_stories(self, changed: Mapping[str, str | None]) -> None:
+        """Keep each path's story id (None: alone in its story)."""
+        if not changed:
+            return
+        with self._lock, self._transaction() as conn:
+            known = [(_utf8_or_none(path), story) for path, story in changed.items()]
+            self._insert(
+                conn,
+                f"INSERT OR REPLACE INTO stories (path, story) VALUES ({_TEXT}, ?)",
+                [(path, story) for path, story in known if path is not None and story is not None],
+            )
+            self._insert(
+                conn,
+                f"DELETE FROM stories WHERE path = {_TEXT}",
+                [(path,) for path, story in known if path is not None and story is None],
+            )
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, sql: str, values: Sequence[tuple[object, ...]]) -> int:

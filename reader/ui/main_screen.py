@@ -6,6 +6,10 @@ the body index), renders what comes back and turns keys into the library's
 decisions. Work done in threads comes back as the named messages of
 `reader.ui.messages`; two hand-overs wait instead (see `_take_rows`).
 
+Stories: the list shows a view folded to one row per story (`z` shows every
+article again); a folded story's row stands for all its articles, for
+triage as for its marks, and `l`/`h` expand and fold it (see `_present`).
+
 Its bindings are the screen's own: under a prompt, the help or a preview
 they are quiet by themselves.
 """
@@ -22,13 +26,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from reader import gc_pause, timings
 from reader.config import Config
 from reader.library.facets import ALL, FLAG_QUERIES, INBOX, NEW, Facet, facet_query, facet_title
-from reader.library.library import Intake, Library, Update
+from reader.library.library import Intake, Library, Marks, Update
 from reader.library.session import Session
 from reader.model import Article, Problem, Row
 from reader.store.files import ParseError, read_article
@@ -56,7 +61,7 @@ from reader.ui.messages import (
 )
 from reader.ui.pages import checked_url, copy_url, open_url
 from reader.ui.panes.article_list import ArticleList, Columns
-from reader.ui.panes.detail import DetailView
+from reader.ui.panes.detail import CoverageEntry, DetailView
 from reader.ui.panes.key_bar import KeyBar
 from reader.ui.panes.list_header import ListHeader
 from reader.ui.panes.query_bar import QueryBar, error_text
@@ -88,6 +93,15 @@ CLOCK_INTERVAL = 60.0
 SEPARATOR = "  │  "
 LAYOUTS = {"three": "tree, list and detail", "two": "list and detail", "one": "list alone"}
 """The layouts `L` goes through, in order, with their names in the status line."""
+
+
+class StoriesChanged(Message):
+    """The story grouping says which articles changed story (path -> its
+    story id, None: alone)."""
+
+    def __init__(self, changes: dict[str, str | None]) -> None:
+        super().__init__()
+        self.changes = changes
 
 
 class MainScreen(KeptScreen):
@@ -144,6 +158,25 @@ class MainScreen(KeptScreen):
         """Another process wrote while decisions of ours were queued."""
         self._tree_updated = 0.0
         self._last_move = 0.0
+        self.stories_on = True
+        """Whether the list shows one row per story (`z`), kept across sessions."""
+        self.expanded_stories: set[str] = set()
+        """Stories (their ids) whose articles show on rows of their own."""
+        self.view_rows: list[int] = []
+        """The view shown, before it is folded into stories: its articles."""
+        self._shown: dict[int, int] = {}
+        """`StoryRows.fold`'s count of each story row of the list's view."""
+        self._folded: frozenset[int] = frozenset()
+        """The list's rows that stand for a folded story of several articles."""
+        self._story_count = 0
+        """How many stories the view holds (its articles alone count one each)."""
+        self._stories_generation = -1
+        """The stories' generation the list was last drawn with."""
+        self._last_fold: (
+            tuple[list[int], tuple[int, frozenset[str]], list[int], dict[int, int]] | None
+        ) = None
+        """The last view folded, with the stories and expansions it was
+        folded with, and what `_fold` made of it."""
 
     # -- layout and accessors ---------------------------------------------------
 
@@ -167,7 +200,7 @@ class MainScreen(KeptScreen):
     def on_mount(self) -> None:
         library = self.library
         articles = self.articles
-        articles.marks = library.marks
+        articles.marks = self._marks
         articles.on_width = self.list_header.fit
         config = self.config
         columns = Columns.of(config.columns, config.date_format)
@@ -208,6 +241,7 @@ class MainScreen(KeptScreen):
         """Back to the view, article and tree of the last session."""
         if session.tree_hidden and self.tree_visible:
             self.action_toggle_tree()
+        self.stories_on = session.stories
         self.set_class(session.layout == "one", "-layout-one")
         if session.article is not None:
             self._restore = (session.article, session.position)
@@ -240,6 +274,7 @@ class MainScreen(KeptScreen):
             tree_hidden=not self.tree_visible,
             layout=self.layout_name,
             ended=time.time(),
+            stories=self.stories_on,
         )
 
     def _restore_cursor(self, view: list[int], final: bool) -> None:
@@ -249,12 +284,12 @@ class MainScreen(KeptScreen):
             return
         path, position = self._restore
         index = self.library.path_index.get(path)
-        if index is not None and self.articles.move_to_row(index):
+        if index is not None and self._reveal(index):
             self._restore = None
         elif final:
             self._restore = None
             if view:
-                self.articles.move_to(min(position, len(view) - 1))
+                self.articles.move_to(min(position, len(self.articles.view) - 1))
 
     @work(thread=True, exclusive=True, group="new", exit_on_error=False)
     def _find_new(self, since: float) -> None:
@@ -364,6 +399,12 @@ class MainScreen(KeptScreen):
         self._prepare_corpus()
         self._schedule_saved_counts()
         if library.index is not None:
+            library.start_stories(
+                lambda changes: self.post_message(StoriesChanged(changes)),
+                lambda reason: self.post_message(
+                    StoreNotice(f"Articles could not be grouped into stories: {reason}")
+                ),
+            )
             self._watch(library.load_started_wall)
             if self.last_session is not None and self.last_session.ended:
                 self._find_new(self.last_session.ended)
@@ -498,7 +539,7 @@ class MainScreen(KeptScreen):
             # The file under the cursor changed: stay on its new version.
             replacement = library.live_index(current)
             if replacement is not None:
-                self.call_after_refresh(articles.move_to_row, replacement)
+                self.call_after_refresh(self._reveal, replacement)
 
     # -- views ------------------------------------------------------------------------------
 
@@ -588,13 +629,227 @@ class MainScreen(KeptScreen):
             articles.empty_message = "Nothing matches this query."
         else:
             articles.empty_message = "No articles here."
-        articles.set_view(view, anchor=anchor)
+        self._present(view, anchor)
         self._restore_cursor(view, final=not self.library.loading)
         self._update_status()
         self._land()
         if not self._first_screen and view:
             self._first_screen = True
             self.call_after_refresh(self._first_screen_out)
+
+    # -- stories ------------------------------------------------------------------------
+
+    def _present(self, view: list[int], anchor: str = "row") -> None:
+        """Hand `view` to the list, folded into stories while they are on.
+
+        With `anchor` "row" the cursor stays on its article: when that
+        article would be folded into another's row (stories came in, or
+        were turned on), its story is expanded."""
+        self.view_rows = view
+        folded, shown = self._fold(view)
+        if anchor == "row" and shown and self._hidden_in_story(self.articles.current_row, shown):
+            current = self.articles.current_row
+            assert current is not None
+            key = self.library.stories.story_key(current)
+            assert key is not None
+            self.expanded_stories.add(key)
+            folded, shown = self._fold(view)
+        stories = self.library.stories
+        expanded = self.expanded_stories
+        cells: dict[int, int] = {}
+        folded_rows: set[int] = set()
+        for row, count in shown.items():
+            if count > 0 and stories.story_key(row) in expanded:
+                cells[row] = 1
+            else:
+                cells[row] = count
+                if count > 1:
+                    folded_rows.add(row)
+        self._shown = shown
+        self._folded = frozenset(folded_rows)
+        self._story_count = len(folded) - sum(1 for count in shown.values() if count < 0)
+        self.articles.set_view(folded, anchor=anchor, stories=cells)
+        if stories.generation != self._stories_generation:
+            self._stories_generation = stories.generation
+            if folded_rows:
+                self.articles.refresh_rows()  # a folded row's marks are its story's
+        self._show_coverage()
+
+    @on(StoriesChanged)
+    def _stories_changed(self, message: StoriesChanged) -> None:
+        """Articles changed story: the list folds again (the cursor stays
+        on its article once the user has moved it), and queries that read
+        stories are evaluated again."""
+        if not message.changes:
+            return
+        self.library.apply_stories(message.changes)
+        # Before the user moves, the list starts at its top (as in a load).
+        self.refresh_view(anchor="row" if self._user_moved() else "top")
+
+    def _fold(self, view: list[int]) -> tuple[list[int], dict[int, int]]:
+        """`view` folded into stories (as it is while they are off). The
+        last fold is kept: folding 100,000 rows takes tens of milliseconds,
+        and a view (a new list whenever it changes) is often shown again."""
+        if not self.stories_on:
+            return view, {}
+        stories = self.library.stories
+        key = (stories.generation, frozenset(self.expanded_stories))
+        kept = self._last_fold
+        if kept is not None and kept[0] is view and kept[1] == key:
+            return kept[2], kept[3]
+        folded, shown = stories.fold(view, self.expanded_stories)
+        self._last_fold = (view, key, folded, shown)
+        return folded, shown
+
+    def _hidden_in_story(self, row: int | None, shown: dict[int, int]) -> bool:
+        """Whether the view holds row `row` but folds it into another row of
+        its story."""
+        if row is None or row in shown:
+            return False
+        stories = self.library.stories
+        if stories.story_key(row) is None:
+            return False
+        if not any(shown.get(other, 0) > 1 for other in stories.members(row) if other != row):
+            return False
+        return row in self.view_rows
+
+    def _reveal(self, row: int) -> bool:
+        """Put the cursor on row `row`, expanding the story that folds it
+        away if need be; whether the view holds it."""
+        articles = self.articles
+        if articles.move_to_row(row):
+            return True
+        key = self.library.stories.story_key(row) if self.stories_on else None
+        if key is None or key in self.expanded_stories or row not in self.view_rows:
+            return False
+        self.expanded_stories.add(key)
+        self._present(self.view_rows)
+        return articles.move_to_row(row)
+
+    def _is_folded(self, row: int | None) -> bool:
+        """Whether the list's row `row` stands for a folded story."""
+        return row is not None and row in self._folded
+
+    def _keys_at(self, row: int | None) -> list[str]:
+        """The keys a decision on the list's row `row` is made on: a folded
+        story's row stands for every article of the story, another row for
+        its own article."""
+        if row is None:
+            return []
+        library = self.library
+        if not self._is_folded(row):
+            return [library.rows[row].key]
+        rows = library.rows
+        return list(dict.fromkeys(rows[member].key for member in library.stories.members(row)))
+
+    def _targets(self) -> list[str]:
+        """The keys an action applies to: the selection, else the row under
+        the cursor's (a folded story: all its articles')."""
+        selected = self.library.selected
+        if selected:
+            return list(selected)
+        return self._keys_at(self.articles.current_row)
+
+    def _marks(self, row: Row) -> Marks:
+        """How a row is marked in the list: a folded story's row is unread
+        while any of its articles is (starred, tagged, selected or not saved
+        the same way; archived once all are)."""
+        library = self.library
+        marks = library.marks(row)
+        if not self._folded:
+            return marks
+        index = library.path_index.get(row.path)
+        if index is None or index not in self._folded:
+            return marks
+        rows = library.rows
+        every = [marks] + [
+            library.marks(rows[member])
+            for member in library.stories.members(index)
+            if member != index
+        ]
+        return Marks(
+            selected=any(m.selected for m in every),
+            unread=any(m.unread for m in every),
+            starred=any(m.starred for m in every),
+            archived=all(m.archived for m in every),
+            tagged=any(m.tagged for m in every),
+            unsaved=any(m.unsaved for m in every),
+        )
+
+    def _unread_at(self, row: int) -> bool:
+        library = self.library
+        rows, flags = library.rows, library.flags
+        members = library.stories.members(row) if row in self._folded else [row]
+        return any(not flags.get(rows[member].key, NO_FLAGS).read for member in members)
+
+    @on(ArticleList.StoryToggled)
+    def _story_toggled(self, event: ArticleList.StoryToggled) -> None:
+        """`l` expands the story of the row under the cursor, `h` folds it
+        (from any of its rows: the cursor goes to the story's row)."""
+        row = event.row
+        stories = self.library.stories
+        key = stories.story_key(row) if self.stories_on else None
+        if key is None or row not in self._shown:
+            return  # an article alone in the view, or stories are off
+        expanded = self.expanded_stories
+        if event.expand:
+            if key in expanded:
+                return
+            expanded.add(key)
+        else:
+            if key not in expanded:
+                return
+            expanded.discard(key)
+            first = next(
+                (member for member in stories.members(row) if self._shown.get(member, 0) > 0),
+                None,
+            )
+            if first is not None and first != row:
+                self.articles.move_to_row(first)
+        self._present(self.view_rows)
+        self._update_status()
+
+    def action_toggle_stories(self) -> None:
+        """One row per story, or every article on its own row (`z`)."""
+        self.stories_on = not self.stories_on
+        self._present(self.view_rows)
+        self._update_status()
+        self.status_line.show_action(
+            "Stories: one row per story (l expands one)."
+            if self.stories_on
+            else "Stories off: every article on a row of its own."
+        )
+
+    def _coverage(self, path: str) -> tuple[list[CoverageEntry], set[str]]:
+        """The articles of the story of the article at `path` (none when it
+        is alone, or stories are off), and the URL keys of their pages."""
+        library = self.library
+        index = library.path_index.get(path)
+        if index is None or not self.stories_on:
+            return [], set()
+        members = library.stories.members(index)
+        if len(members) < 2:
+            return [], set()
+        from reader.stories.links import url_key
+
+        rows = library.rows
+        entries: list[CoverageEntry] = []
+        pages: set[str] = set()
+        for member in members:
+            row = rows[member]
+            read = library.flags_of(row).read
+            entries.append((row.provider or row.domain, row.published, row.title, read))
+            page = url_key(row.web_url) if row.web_url else ""
+            if page:
+                pages.add(page)
+        return entries, pages
+
+    def _show_coverage(self) -> None:
+        """The detail pane's coverage, as the stories and flags are now
+        (cheap when nothing changed)."""
+        article = self.detail.article
+        if article is not None:
+            self.detail.show_coverage(*self._coverage(article.path))
 
     def _first_screen_out(self) -> None:
         self._first_screen_drawn = True
@@ -897,7 +1152,8 @@ class MainScreen(KeptScreen):
         """Show an article (and its related list), a problem or a message."""
         if isinstance(what, Article):
             flags, unsaved = self._state_of(what.key)
-            self.detail.show_article(what, flags, unsaved=unsaved)
+            coverage, pages = self._coverage(what.path)
+            self.detail.show_article(what, flags, unsaved=unsaved, coverage=coverage, pages=pages)
         elif isinstance(what, Problem):
             self.detail.show_problem(what)
         else:
@@ -910,6 +1166,7 @@ class MainScreen(KeptScreen):
         if article is not None:
             flags, unsaved = self._state_of(article.key)
             self.detail.show_flags(flags, unsaved=unsaved)
+            self._show_coverage()
 
     def _state_of(self, key: str) -> tuple[Flags | None, bool]:
         """A key's flags (None until they are loaded) and whether a decision
@@ -983,7 +1240,7 @@ class MainScreen(KeptScreen):
         self._preview(self.current_urls())
 
     def action_links(self) -> None:
-        """List the links of the article under the cursor (`l`); the one
+        """List the links of the article under the cursor (`w`); the one
         chosen is previewed."""
         row_index = self.articles.current_row
         article = self.detail.article
@@ -1031,7 +1288,7 @@ class MainScreen(KeptScreen):
             self.notify("Triage state is still loading…", severity="warning")
             return
         from_selection = bool(library.selected)
-        keys = library.targets(self.articles.current_row) if keys is None else keys
+        keys = self._targets() if keys is None else keys
         if not keys:
             return
         try:
@@ -1086,6 +1343,18 @@ class MainScreen(KeptScreen):
             return
         view = self.articles.view
         position = next((p for p, i in enumerate(view) if i in rows), None)
+        if position is None and self._folded:
+            # Changed rows folded into a story: the story's row.
+            stories = self.library.stories
+            keys = {stories.story_key(row) for row in rows} - {None}
+            position = next(
+                (
+                    p
+                    for p, i in enumerate(view)
+                    if i in self._folded and stories.story_key(i) in keys
+                ),
+                None,
+            )
         if position is not None:
             self._landing = None
             self.articles.move_to(position)
@@ -1207,7 +1476,7 @@ class MainScreen(KeptScreen):
 
     def action_archive(self) -> None:
         library = self.library
-        keys = library.targets(self.articles.current_row)
+        keys = self._targets()
         archiving = any(not library.flags.get(key, NO_FLAGS).archived for key in keys)
         if self.config.archive_marks_read and archiving and library.flags_loaded:
             # Done with it: read too. Saved first, so that `u` undoes the
@@ -1244,7 +1513,7 @@ class MainScreen(KeptScreen):
 
     def action_tag(self) -> None:
         library = self.library
-        keys = library.targets(self.articles.current_row)
+        keys = self._targets()
         if not keys or not library.flags_loaded:
             return
 
@@ -1256,7 +1525,7 @@ class MainScreen(KeptScreen):
 
     def action_mark_view_read(self) -> None:
         library = self.library
-        view = self.articles.view
+        view = self.view_rows
         keys = library.view_keys(view)
         # Counted in articles (rows), as the status line counts them: files
         # that share a webUrl share one state, and each is an article here.
@@ -1282,12 +1551,12 @@ class MainScreen(KeptScreen):
         row_index = articles.current_row
         if row_index is None:
             return
-        key = self.library.rows[row_index].key
+        keys = self._keys_at(row_index)
         selected = self.library.selected
-        if key in selected:
-            selected.discard(key)
+        if all(key in selected for key in keys):
+            selected.difference_update(keys)
         else:
-            selected.add(key)
+            selected.update(keys)
         self._anchor = articles.cursor
         articles.action_cursor_down()
         self._refresh_marks()
@@ -1297,7 +1566,9 @@ class MainScreen(KeptScreen):
         if self._anchor is None or self._anchor >= len(articles.view):
             self._anchor = articles.cursor
         low, high = sorted((self._anchor, articles.cursor))
-        self.library.selected.update(self.library.view_keys(articles.view[low : high + 1]))
+        self.library.selected.update(
+            key for row in articles.view[low : high + 1] for key in self._keys_at(row)
+        )
         self._anchor = articles.cursor
         self._refresh_marks()
 
@@ -1313,7 +1584,16 @@ class MainScreen(KeptScreen):
 
     def _move_to_unread(self, step: int) -> None:
         articles = self.articles
-        position = self.library.next_unread(articles.view, articles.cursor, step)
+        view = articles.view
+        position: int | None
+        if not self._folded:
+            position = self.library.next_unread(view, articles.cursor, step)
+        else:  # a folded story is unread while any of its articles is
+            position = articles.cursor + step
+            while 0 <= position < len(view) and not self._unread_at(view[position]):
+                position += step
+            if not 0 <= position < len(view):
+                position = None
         if position is None:
             self.notify("No more unread articles this way.")
         else:
@@ -1349,7 +1629,7 @@ class MainScreen(KeptScreen):
     def _update_status(self) -> None:
         status = self.status_line
         library = self.library
-        view = self.articles.view
+        view = self.view_rows
         text = Text()
         if library.loading:
             self._loading_status(text, library.progress)
@@ -1375,8 +1655,14 @@ class MainScreen(KeptScreen):
         text.append(facet_title(self.facet), style="bold")
         if self.facet.kind in {"query", "saved"}:
             text.append(f" · {len(view):,} match{'es' if len(view) != 1 else ''}", style="bold")
+        stories = self._story_count
+        if self.stories_on and stories < len(view):
+            text.append(
+                f" · {stories:,} stor{'ies' if stories != 1 else 'y'}, {len(view):,} articles"
+            )
         if len(view) > 20_000:
-            text.append(f" · {len(view):,} articles")
+            if not (self.stories_on and stories < len(view)):
+                text.append(f" · {len(view):,} articles")
         else:
             text.append(" · " + library.progress_of(view).describe())
         if library.selected:

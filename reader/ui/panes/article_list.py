@@ -3,12 +3,17 @@
 Built on Textual's line API: only the lines on screen are rendered, so a view
 of 100,000 articles costs what a view of 30 does. The list holds a reference
 to the app's rows and a *view*, an ordered list of indices into them.
+
+A view may be folded into stories (the screen folds it): a folded story's
+row says how many more articles tell it ("+7", a cell of its own at the end
+of the title column), and an expanded story's other rows are indented under
+its first.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -37,6 +42,19 @@ COLUMN_NAMES = ("date", "provider", "title", "quality")
 """The list's columns, in their default order (config.toml's `[ui] columns`)."""
 
 PLAIN = Marks()
+
+CHILD = "  ↳ "
+"""Before the title of an expanded story's rows after its first."""
+EXPANDED = " ▾"
+"""After the title of an expanded story's first row."""
+
+
+def story_badge(story: int) -> str:
+    """The cell after the title of a story's first row: "+7" for a folded
+    story of 8 articles, `EXPANDED` for an expanded one ("" for others)."""
+    if story > 1:
+        return f" +{story - 1:,}"
+    return EXPANDED if story == 1 else ""
 
 
 def format_date(timestamp: float | None, date_format: str = DEFAULT_DATE_FORMAT) -> str:
@@ -168,6 +186,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         "article-list--read",
         "article-list--selected",
         "article-list--marks",
+        "article-list--story",
     }
 
     DEFAULT_CSS = """
@@ -203,6 +222,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
     ArticleList > .article-list--read { color: $text-muted; }
     ArticleList > .article-list--selected { background: $accent 30%; }
     ArticleList > .article-list--marks { color: $accent; }
+    ArticleList > .article-list--story { color: $text-accent; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -213,6 +233,15 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         def __init__(self, row: int | None) -> None:
             super().__init__()
             self.row = row
+
+    class StoryToggled(Message):
+        """The user asked to expand (`expand`) or fold the story of the row
+        at index `row`."""
+
+        def __init__(self, row: int, expand: bool) -> None:
+            super().__init__()
+            self.row = row
+            self.expand = expand
 
     class Opened(Message):
         """The user asked to open the article under the cursor."""
@@ -244,6 +273,10 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         self._text_width = -1
         self.on_width: Callable[[int], object] | None = None
         """Called with the text width whenever it changes (column header)."""
+        self.stories: Mapping[int, int] = {}
+        """The view's stories, by row index: n > 1 for a folded story of n
+        articles in the view, 1 for an expanded story's first row, -n for
+        its other rows (rows alone are not in it)."""
 
     # -- data ---------------------------------------------------------------
 
@@ -254,8 +287,10 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             return self.view[self.cursor]
         return None
 
-    def set_view(self, view: list[int], *, anchor: str = "row") -> None:
-        """Show `view`.
+    def set_view(
+        self, view: list[int], *, anchor: str = "row", stories: Mapping[int, int] | None = None
+    ) -> None:
+        """Show `view`, with its `stories` (see `stories`; none by default).
 
         `anchor` says where the cursor goes: "row" keeps it on the same
         article when the view still holds it, "position" keeps it at the same
@@ -267,9 +302,14 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         old_view, old_top, height = self.view, self.scroll_offset.y, self.size.height
         grown = len(view) - len(old_view)
         self.view = view
-        # The line cache stays: a line is cached by its row, not its place,
-        # and a new view (a load's next rows, a query) mostly shows rows
-        # already drawn. (Marks that change go through `refresh_rows`.)
+        stories = {} if stories is None else stories
+        restyled = stories != self.stories
+        if restyled:
+            self.stories = stories
+            self._line_cache.clear()  # a line is cached by its row, drawn with its story
+        # Else the line cache stays: a line is cached by its row, not its
+        # place, and a new view (a load's next rows, a query) mostly shows
+        # rows already drawn. (Marks that change go through `refresh_rows`.)
         position = 0
         if anchor == "position":
             position = min(old_position, max(len(view) - 1, 0))
@@ -282,7 +322,8 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         # scroll bar changes, and the list is not drawn again.
         top = self.scroll_offset.y
         if (
-            not view
+            restyled
+            or not view
             or not height
             or top != old_top
             or view[top : top + height] != old_view[old_top : old_top + height]
@@ -334,6 +375,16 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         if row is not None:
             self.post_message(self.Opened(row))
 
+    def action_expand_story(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.StoryToggled(row, True))
+
+    def action_fold_story(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.StoryToggled(row, False))
+
     def move_to_row(self, row: int) -> bool:
         """Put the cursor on row index `row` if the view holds it."""
         try:
@@ -381,7 +432,8 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             key = (row_index, width, is_cursor, has_focus)
             strip = self._line_cache.get(key)
             if strip is None:
-                strip = self._render_row(self.rows[row_index], width, is_cursor)
+                story = self.stories.get(row_index, 0)
+                strip = self._render_row(self.rows[row_index], width, is_cursor, story)
                 if len(self._line_cache) > 2000:
                     self._line_cache.clear()
                 self._line_cache[key] = strip
@@ -401,7 +453,7 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
             kept = self._columns[name] = (full, Style(color=full.color) + full.without_color)
         return kept[1]
 
-    def _render_row(self, row: Row, width: int, is_cursor: bool) -> Strip:
+    def _render_row(self, row: Row, width: int, is_cursor: bool, story: int = 0) -> Strip:
         base = self._style("")
         style = self._style
         column = self._column
@@ -427,8 +479,24 @@ class ArticleList(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=T
         gap = " "  # the blank after the marks goes with the first column
         for name in columns.names:
             if name == "title":
-                text = fit(row.title or "(untitled)", title_width)
-                segments.append(Segment(gap + text + " ", title_style))
+                title = row.title or "(untitled)"
+                if not story:
+                    segments.append(Segment(gap + fit(title, title_width) + " ", title_style))
+                    gap = ""
+                    continue
+                story_style = _over(line_style, column("article-list--story"), is_cursor)
+                if story < 0:
+                    indent = fit(CHILD, min(cell_len(CHILD), title_width))
+                    segments.append(Segment(gap + indent, story_style))
+                    text = fit(title, title_width - cell_len(indent))
+                    segments.append(Segment(text + " ", title_style))
+                else:
+                    badge = story_badge(story)
+                    badge = fit(badge, min(cell_len(badge), title_width))
+                    text = fit(title, title_width - cell_len(badge))
+                    segments.append(Segment(gap + text, title_style))
+                    segments.append(Segment(badge, story_style))
+                    segments.append(Segment(" ", title_style))
             elif name == "date":
                 date = fit(format_date(row.published, columns.date_format), columns.date_cells)
                 date_style = _over(line_style, column("article-list--date"), is_cursor)

@@ -10,11 +10,16 @@ The view is drawn on Textual's line API, as the article list is: following
 the cursor replaces the lines of one widget and never re-lays out the screen
 (a pane of many child widgets took 50-100 ms a move). The related coverage
 is part of the same document; `tab` moves a cursor through it.
+
+For an article of a story (articles of the store telling the same news),
+the screen hands over the story's articles (`show_coverage`): the view lists
+them under "Coverage", then the related items that are not in the store.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual import work
@@ -82,6 +87,40 @@ def safe_link(href: str) -> bool:
 
 Link = tuple[str, str]
 """(text, address) of a link."""
+
+CoverageEntry = tuple[str, float | None, str, bool]
+"""An article of the story in the store: (provider, published as a POSIX
+time or None, title, read)."""
+
+
+def coverage_content(entry: CoverageEntry) -> Content:
+    """One article of the story: its title (bold while unread), then its
+    provider, local time and read state. Store text goes in as text."""
+    provider, published, title, read = entry
+    when = None
+    if published is not None:
+        try:
+            when = datetime.fromtimestamp(published, UTC)
+        except (OverflowError, OSError, ValueError):
+            when = None
+    meta = " · ".join(part for part in (provider or "unknown provider", local_time(when)) if part)
+    return Content.assemble(
+        ("• ", "$text-accent"),
+        (title or "(untitled)", "dim" if read else "bold"),
+        "\n  ",
+        (meta + " · ", "dim"),
+        ("read", "dim") if read else ("unread", "bold"),
+    )
+
+
+def related_in_store(item: Related, pages: Collection[str]) -> bool:
+    """Whether a related item names one of `pages` (URL keys, see
+    `reader.stories.links.url_key`): the page of an article of the store."""
+    from reader.stories.links import url_key
+
+    return any(
+        url_key(url) in pages for url in (item.web_url, item.amp_url, item.cdn_amp_url) if url
+    )
 
 
 def body_content(markdown: str, base_url: str = "", title: str = "") -> Content:
@@ -245,6 +284,11 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         use_own_keys(self, "detail")
         self.article: Article | None = None
         self.related: tuple[Related, ...] = ()
+        """The related items the view lists (with a coverage: those not in the store)."""
+        self.coverage: tuple[CoverageEntry, ...] = ()
+        """The articles of the story of the article shown (none: it is alone)."""
+        self._coverage_pages: frozenset[str] = frozenset()
+        """The URL keys of those articles' pages."""
         self.related_cursor: int | None = None
         """The related item under the cursor, or None outside the related items."""
         self._rest: list[str] = []
@@ -299,18 +343,26 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         return self.related[index]
 
     def show_article(
-        self, article: Article, flags: Flags | None = None, unsaved: bool = False
+        self,
+        article: Article,
+        flags: Flags | None = None,
+        unsaved: bool = False,
+        *,
+        coverage: Sequence[CoverageEntry] = (),
+        pages: Collection[str] = (),
     ) -> None:
         """Show `article`, with its state line when `flags` are given (laid
         out once with it). Without them, the state line stays when it is
         the article already shown (same path and key), else it goes until
-        the next `show_flags`."""
+        the next `show_flags`. `coverage` and `pages`: see `show_coverage`."""
         owner = (article.path, article.key)
         if flags is not None:
             self._flags, self._flags_of = (flags, unsaved), owner
         elif self._flags_of != owner:
             self._flags = self._flags_of = None
         self.article = article
+        self.coverage = tuple(coverage) if len(coverage) > 1 else ()
+        self._coverage_pages = frozenset(pages) if self.coverage else frozenset()
         head = [Content.from_rich_text(article_header(article))]
         if article.excerpt:
             head.append(Content.styled(article.excerpt, "italic dim"))
@@ -319,7 +371,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         self._head = head
         links = article_links(article)
         self._tail = [Content.from_rich_text(links)] if links else []
-        self.related = article.related
+        self.related = self._listed_related()
         self.related_cursor = None
         chunks = split_body(article.body) if article.body.strip() else []
         self._rest = chunks[1:]
@@ -333,6 +385,40 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
             self._body = Content.styled("Formatting the text…", "italic dim")
             self._parse_body(chunks[0], article.web_url, append=False, title=article.title)
         self._relayout(home=True)
+
+    def show_coverage(self, entries: Sequence[CoverageEntry], pages: Collection[str] = ()) -> None:
+        """The articles of the story of the article shown, lead first (fewer
+        than two: it is alone, and its related items show as they are), and
+        the URL keys of their pages (`reader.stories.links.url_key`): the
+        related items naming one of them are not listed again. Cheap when
+        nothing changed; the related cursor stays on its item."""
+        article = self.article
+        if article is None:
+            return
+        coverage = tuple(entries) if len(entries) > 1 else ()
+        kept = frozenset(pages) if coverage else frozenset()
+        if coverage == self.coverage and kept == self._coverage_pages:
+            return
+        current = self.related_current
+        self.coverage, self._coverage_pages = coverage, kept
+        self.related = self._listed_related()
+        if self.related_cursor is not None:
+            if current in self.related:
+                self.related_cursor = self.related.index(current)
+            elif self.related:
+                self.related_cursor = min(self.related_cursor, len(self.related) - 1)
+            else:
+                self.related_cursor = None
+        self._relayout()
+
+    def _listed_related(self) -> tuple[Related, ...]:
+        article = self.article
+        if article is None:
+            return ()
+        pages = self._coverage_pages
+        if not self.coverage or not pages:
+            return article.related
+        return tuple(item for item in article.related if not related_in_store(item, pages))
 
     def show_flags(self, flags: Flags | None, unsaved: bool = False) -> None:
         """Show the triage state of the article shown, under its header:
@@ -390,6 +476,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         self.article = None
         self._flags = self._flags_of = None
         self.related, self.related_cursor = (), None
+        self.coverage, self._coverage_pages = (), frozenset()
         self._rest = []
         self._new_generation()
         self._head, self._body, self._tail = [content], Content(""), []
@@ -418,12 +505,30 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         more = self._more()
         if more:
             parts.append((("more", more.plain), more))
-        if self.related:
+        if self.coverage:
+            sources = len(self.coverage) + len(self.related)
+            parts.append(
+                (
+                    ("related-title", "coverage", sources),
+                    Content.styled(f"Coverage ({sources} sources)", "bold"),
+                )
+            )
+            for index, entry in enumerate(self.coverage):
+                parts.append((("coverage", index, entry), coverage_content(entry)))
+            if self.related:
+                parts.append(
+                    (
+                        ("related-title", "elsewhere", len(self.related)),
+                        Content.styled(f"Not in the store ({len(self.related)})", "dim bold"),
+                    )
+                )
+        elif self.related:
             parts.append(
                 (("related-title",), Content.styled(f"Related ({len(self.related)})", "bold"))
             )
+        if self.related:
             for index, item in enumerate(self.related):
-                key = ("related", index, index == self.related_cursor, self.has_focus)
+                key = ("related", index, item, index == self.related_cursor, self.has_focus)
                 parts.append((key, self._related_content(item, index)))
         parts.extend((("tail", index), content) for index, content in enumerate(self._tail))
         return parts
@@ -630,7 +735,7 @@ class DetailView(KeptLinesMixin, SteadyBoxMixin, ThumbScrollBarMixin, ScrollView
         flags_lines: tuple[int, int] | None = None
         wrapped: dict[tuple[object, ...], list[Strip]] = {}
         for index, (key, content) in enumerate(self._parts()):
-            if index and key[0] not in ("related", "flags"):
+            if index and key[0] not in ("related", "flags", "coverage"):
                 lines.append(blank)
             strips = self._wrapped.get(key)
             if strips is None:

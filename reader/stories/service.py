@@ -1,0 +1,252 @@
+"""Story grouping for an open store, in a process of its own.
+
+Grouping a store is CPU work (at 100,000 articles some ten seconds on this
+project's reference machine: sketches, URL keys and the candidate pairs);
+in the app's process it would share the interpreter with the screen for
+that long. So it runs in a helper process at a lower priority, like the
+body index: it reads the rows and their links from the store's index
+itself (the loader wrote them), groups them in one go, writes the stories
+that changed back to the index, and sends the app what changed. It then
+stays, holding the grouping, for the files that change while the app runs:
+each costs a fraction of a millisecond there.
+
+The app shows the stories the index kept at once (a warm start's are
+right unless files changed), so a start waits for none of this.
+
+`group_index` does the same work in the calling process: for `newsdesk
+export` and `count`, and for an index held in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from reader.model import Row
+from reader.stories.group import Stories, StoryDoc
+from reader.stories.storage import split_links, unpack
+from reader.stories.text import sketch
+
+Changes = dict[str, str | None]
+"""Path -> its story id, or None when it is alone (or gone)."""
+
+RowData = tuple[str, float | None, int | None, str, str, str, tuple[str, ...]]
+"""What the helper needs of a row: path, published, quality, title,
+excerpt, web_url, links (a `Row` would pickle its every field)."""
+
+
+def row_data(row: Row) -> RowData:
+    return (row.path, row.published, row.quality, row.title, row.excerpt, row.web_url, row.links)
+
+
+def doc_of(data: RowData, blob: bytes = b"") -> StoryDoc:
+    """A row's story doc: from its parsed links, else from the index's blob."""
+    path, published, quality, title, excerpt, web_url, links = data
+    text = sketch(title, excerpt)
+    if links:
+        own, related = split_links(web_url, links)
+        return StoryDoc(path, published, quality, own, related, text)
+    if blob:
+        own_hashes, related_hashes = unpack(blob)
+        return StoryDoc(
+            path, published, quality, (), (), text,
+            own_hashes=own_hashes, related_hashes=related_hashes,
+        )  # fmt: skip
+    return StoryDoc(path, published, quality, (web_url,) if web_url else (), (), text)
+
+
+def changes_of(grouper: Stories, paths: Iterable[str]) -> Changes:
+    """Each path's story id now (None: alone, or gone), and every article's
+    of the stories they are in (one whose id stayed may have just stopped
+    being alone)."""
+    changes: Changes = {}
+    done: set[str] = set()
+    for path in paths:
+        if path not in grouper:
+            changes[path] = None
+            continue
+        story = grouper.story_of(path)
+        if story in done:
+            continue
+        done.add(story)
+        members = grouper.members(story)
+        if len(members) > 1:
+            changes.update(dict.fromkeys(members, story))
+        else:
+            changes[path] = None
+    return changes
+
+
+def settle(grouper: Stories, kept: Mapping[str, str]) -> Changes:
+    """Where the grouping differs from the stories `kept` (path -> id of
+    the stories of two or more, as the index had them)."""
+    now = grouper.stories()
+    sizes: dict[str, int] = {}
+    for story in now.values():
+        sizes[story] = sizes.get(story, 0) + 1
+    wanted = {path: story for path, story in now.items() if sizes[story] > 1}
+    return {
+        path: wanted.get(path)
+        for path in wanted.keys() | kept.keys()
+        if wanted.get(path) != kept.get(path)
+    }
+
+
+def build(index: Any) -> Stories:
+    """The grouping of every row of `index` (a `StoreIndex`)."""
+    rows: list[Row] = index.rows()
+    links: dict[str, bytes] = index.links()
+    grouper = Stories()
+    grouper.add(doc_of(row_data(row), links.pop(row.path, b"")) for row in rows)
+    return grouper
+
+
+def group_index(index: Any) -> tuple[Stories, Changes]:
+    """(any thread) Group the store of `index` here; the grouping and the
+    changes to the stories it kept, which are written back."""
+    grouper = build(index)
+    changes = settle(grouper, index.stories())
+    index.set_stories(changes)
+    return grouper, changes
+
+
+def update(grouper: Stories, index: Any, rows: Iterable[RowData], gone: Iterable[str]) -> Changes:
+    """Files that changed, appeared (`rows`) or vanished (`gone`)."""
+    gone = list(gone)
+    changed = grouper.remove(gone) if gone else set()
+    changed |= grouper.add(doc_of(data) for data in rows)
+    changes = changes_of(grouper, changed)
+    if index is not None:
+        with contextlib.suppress(sqlite3.Error):
+            index.set_stories(changes)
+    return changes
+
+
+# -- the helper process --------------------------------------------------------------
+
+
+def serve(store: str, index_path: str, connection: Connection) -> None:
+    """The helper process: group the store from its index, send the
+    changes, then take updates (`("update", rows, gone)`) until the pipe
+    closes or says `("stop",)`."""
+    from reader.store.index import StoreIndex
+    from reader.store.processes import run_below_the_app
+
+    run_below_the_app()
+    with StoreIndex(Path(store), Path(index_path)) as index, contextlib.closing(connection):
+        try:
+            grouper, changes = group_index(index)
+        except sqlite3.Error as error:
+            connection.send(("failed", str(error)))
+            return
+        connection.send(("changes", changes))
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                return
+            if message[0] != "update":
+                return
+            _, rows, gone = message
+            connection.send(("changes", update(grouper, index, rows, gone)))
+
+
+class StoryService:
+    """(app) The helper process, seen from the app: `update` sends it the
+    files that changed; `on_changes` gets each answer, on a thread of its
+    own. Without an index file, the work is done on that thread instead."""
+
+    def __init__(
+        self,
+        index: Any,
+        on_changes: Callable[[Changes], object],
+        on_failure: Callable[[str], object],
+    ) -> None:
+        self._index = index
+        self._on_changes = on_changes
+        self._on_failure = on_failure
+        self._connection: Connection | None = None
+        self._process: Any = None
+        self._grouper: Stories | None = None
+        """Held here instead when the index is in memory."""
+        self._lock = threading.Lock()
+        self._queue: list[tuple[list[RowData], list[str]]] = []
+        self._closed = False
+
+    def start(self) -> None:
+        path = self._index.path
+        if path is None:
+            threading.Thread(target=self._here, name="stories", daemon=True).start()
+            return
+        from multiprocessing import Pipe
+
+        from reader.store.processes import mp_context
+
+        mine, theirs = Pipe()
+        context = mp_context()
+        process = context.Process(  # type: ignore[attr-defined]
+            target=serve, args=(str(self._index.store), str(path), theirs), daemon=True
+        )
+        process.start()
+        theirs.close()
+        self._connection, self._process = mine, process
+        threading.Thread(target=self._listen, name="stories", daemon=True).start()
+
+    def _here(self) -> None:
+        try:
+            grouper, changes = group_index(self._index)
+        except sqlite3.Error as error:
+            self._on_failure(str(error))
+            return
+        with self._lock:
+            self._grouper = grouper
+            queued, self._queue = self._queue, []
+        self._on_changes(changes)
+        for rows, gone in queued:
+            self.update(rows, gone)
+
+    def _listen(self) -> None:
+        connection = self._connection
+        assert connection is not None
+        while True:
+            try:
+                kind, payload = connection.recv()
+            except (EOFError, OSError, ValueError, TypeError):
+                return  # the pipe closed (the app is quitting)
+            if kind == "failed":
+                self._on_failure(payload)
+                return
+            if not self._closed:
+                self._on_changes(payload)
+
+    def update(self, rows: list[RowData], gone: list[str]) -> None:
+        """(any thread) Files that changed: their stories come to `on_changes`."""
+        if self._closed or (not rows and not gone):
+            return
+        if self._connection is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._connection.send(("update", rows, gone))
+            return
+        with self._lock:
+            grouper = self._grouper
+            if grouper is None:
+                self._queue.append((rows, gone))
+                return
+            changes = update(grouper, self._index, rows, gone)
+        self._on_changes(changes)
+
+    def close(self) -> None:
+        self._closed = True
+        if self._connection is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._connection.send(("stop",))
+            self._connection.close()
+        if self._process is not None:
+            self._process.join(timeout=1)
+            if self._process.is_alive():
+                self._process.terminate()

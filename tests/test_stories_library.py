@@ -1,0 +1,247 @@
+"""Stories in the session, without a terminal: grouped as rows are taken in,
+kept in the index so that a warm start shows them at once and agrees with a
+cold one, followed through live changes, and asked for by queries
+(`is:lead`, `sources:`, `story:`, `sort:sources`), `export` and `count`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main as cli_main
+from reader.library.library import Library
+from reader.search.query import parse
+from reader.store.files import parse_row_bytes, read_file, scan
+from reader.store.index import StoreIndex
+from reader.triage.state import State
+from tests.conftest import StoreMaker, article_text
+from tests.test_library import load
+
+
+def loaded(root: Path, state: State, index: StoreIndex | None = None) -> Library:
+    """A library of `root`, loaded and grouped (as the app's helper process would)."""
+    library = Library(root, index=index or StoreIndex(root, memory=True), state=state)
+    load(library)
+    library.group_now()
+    return library
+
+
+def related(url: str, title: str = "Coverage elsewhere") -> str:
+    return (
+        "related:\n"
+        f'  - title: "{title}"\n'
+        f'    webUrl: "{url}"\n'
+        "    provider:\n      name: Elsewhere\n      domain: elsewhere.example"
+    )
+
+
+def story_store(make_store: StoreMaker) -> Path:
+    """Three stories of two or more and two articles alone."""
+    return make_store(
+        {
+            # A story by links: a's related item names b's page.
+            "a.md": article_text(
+                "Harbour wall collapses after storm",
+                url="https://one.example/wall",
+                date="2026-03-03T08:00:00Z",
+                quality=70,
+                extra=related("https://two.example/harbour"),
+            ),
+            "b.md": article_text(
+                "Storm brings down harbour wall in Portmere",
+                url="https://two.example/harbour",
+                provider="Two News",
+                date="2026-03-03T09:00:00Z",
+                quality=40,
+            ),
+            # The same page stored twice.
+            "c.md": article_text(
+                "Rail fares frozen for a year",
+                url="https://three.example/fares",
+                date="2026-03-02T08:00:00Z",
+            ),
+            "c-copy.md": article_text(
+                "Rail fares frozen for a year (updated)",
+                url="https://three.example/fares",
+                date="2026-03-02T10:00:00Z",
+            ),
+            # Near-identical wording from three providers, within hours.
+            "d1.md": article_text(
+                "Glacier museum opens in Tromsø with ice tunnel exhibit",
+                provider="North Post",
+                url="https://north.example/glacier",
+                date="2026-03-01T08:00:00Z",
+            ),
+            "d2.md": article_text(
+                "Tromsø glacier museum opens with an ice tunnel exhibit",
+                provider="Arctic Daily",
+                url="https://arctic.example/museum",
+                date="2026-03-01T11:00:00Z",
+            ),
+            "d3.md": article_text(
+                "Ice tunnel exhibit as glacier museum opens in Tromsø",
+                provider="Fjord Times",
+                url="https://fjord.example/tunnel",
+                date="2026-03-01T15:00:00Z",
+            ),
+            # A follow-up days later about the same place: its own story.
+            "e.md": article_text(
+                "Glacier museum in Tromsø counts first 10,000 visitors",
+                provider="North Post",
+                url="https://north.example/visitors",
+                date="2026-03-09T08:00:00Z",
+            ),
+            "f.md": article_text(
+                "Council approves budget",
+                url="https://four.example/budget",
+                date="2026-03-04T08:00:00Z",
+            ),
+        }
+    )
+
+
+def partition(library: Library) -> set[frozenset[str]]:
+    """The stories of two or more, as sets of paths."""
+    rows, stories = library.rows, library.stories
+    found: set[frozenset[str]] = set()
+    for index in library.order:
+        members = stories.members(index)
+        if len(members) > 1:
+            found.add(frozenset(rows[i].path for i in members))
+    return found
+
+
+EXPECTED = {
+    frozenset({"a.md", "b.md"}),
+    frozenset({"c.md", "c-copy.md"}),
+    frozenset({"d1.md", "d2.md", "d3.md"}),
+}
+
+
+def test_links_copies_and_rewordings_group_and_decoys_stay_apart(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    with State(tmp_path / "state.sqlite3") as state:
+        library = loaded(story_store(make_store), state)
+        assert partition(library) == EXPECTED
+        rows, stories = library.rows, library.stories
+        a = library.path_index["a.md"]
+        # The lead: the highest quality.
+        assert stories.members(a)[0] == a
+        assert stories.count(library.order) == 5  # three stories, e and f alone
+        folded, shown = stories.fold(library.order)
+        assert len(folded) == 5
+        assert sorted(shown.values()) == [2, 2, 3]
+        assert stories.id_of(a, rows) == stories.id_of(library.path_index["b.md"], rows)
+
+
+def test_a_warm_start_agrees_with_a_cold_one_and_regroups_what_changed(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            cold = loaded(root, state, index)
+            assert not cold.warm
+            cold_ids = {
+                row.path: cold.stories.id_of(i, cold.rows) for i, row in enumerate(cold.rows)
+            }
+        # b no longer tells a's story; f now copies c's page.
+        (root / "b.md").write_text(
+            article_text("Parking fees rise", url="https://two.example/fees",
+                         date="2026-03-03T09:00:00Z"),
+            encoding="utf-8",
+        )  # fmt: skip
+        (root / "f.md").write_text(
+            article_text("Rail fares frozen", url="https://three.example/fares",
+                         date="2026-03-04T08:00:00Z"),
+            encoding="utf-8",
+        )  # fmt: skip
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            seen = load(warm)
+            assert warm.warm
+            # The stories the index kept came first, before any row; a file
+            # that changed leaves its story until it is grouped again.
+            first = seen["intakes"][0]
+            assert not first.rows and first.stories
+            assert partition(warm) == EXPECTED - {frozenset({"a.md", "b.md"})}
+            # The grouping after the load regroups what changed.
+            warm.group_now()
+            assert partition(warm) == {
+                frozenset({"c.md", "c-copy.md", "f.md"}),
+                frozenset({"d1.md", "d2.md", "d3.md"}),
+            }
+            d1 = warm.path_index["d1.md"]
+            assert warm.stories.id_of(d1, warm.rows) == cold_ids["d1.md"]
+            kept = index.stories()
+        assert set(kept) == {"c.md", "c-copy.md", "f.md", "d1.md", "d2.md", "d3.md"}
+
+
+def test_a_live_change_joins_and_leaves_a_story(make_store: StoreMaker, tmp_path: Path) -> None:
+    root = story_store(make_store)
+    with State(tmp_path / "state.sqlite3") as state:
+        library = loaded(root, state)
+
+        def change(name: str, text: str | None) -> None:
+            if text is None:
+                (root / name).unlink()
+                library.apply_updates(library.hand_over({name: None}))
+                return
+            (root / name).write_text(text, encoding="utf-8")
+            entry = next(entry for entry in scan(root) if entry.path == name)
+            row = parse_row_bytes(read_file(root / name)[0], entry)
+            library.apply_updates(library.hand_over({name: row}))
+
+        change("f.md", article_text("Council budget", extra=related("https://one.example/wall"),
+                                    url="https://four.example/budget"))  # fmt: skip
+        assert frozenset({"a.md", "b.md", "f.md"}) in partition(library)
+        change("b.md", None)
+        assert frozenset({"a.md", "f.md"}) in partition(library)
+        change("f.md", None)
+        assert all("a.md" not in story for story in partition(library))
+
+
+def test_queries_know_stories(make_store: StoreMaker, tmp_path: Path) -> None:
+    with State(tmp_path / "state.sqlite3") as state:
+        library = loaded(story_store(make_store), state)
+        context = library.query_context()
+
+        def paths(text: str) -> list[str]:
+            return [library.rows[i].path for i in library.evaluate(parse(text), context)]
+
+        leads = paths("is:lead")
+        assert len(leads) == 5 and "a.md" in leads and "b.md" not in leads
+        assert set(paths("sources:>=3")) == {"d1.md", "d2.md", "d3.md"}
+        assert set(paths("sources:1")) == {"e.md", "f.md"}
+        assert set(paths("-sources:1")) == {p for story in EXPECTED for p in story}
+        story = library.stories.id_of(library.path_index["c.md"], library.rows)
+        assert set(paths(f"story:{story}")) == {"c.md", "c-copy.md"}
+        alone = library.stories.id_of(library.path_index["f.md"], library.rows)
+        assert paths(f"story:{alone}") == ["f.md"]
+        by_sources = paths("sort:sources")
+        assert set(by_sources[:3]) == {"d1.md", "d2.md", "d3.md"}
+        assert set(by_sources[-2:]) == {"e.md", "f.md"}
+
+
+def test_export_gives_story_ids_and_count_counts_stories(
+    make_store: StoreMaker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = story_store(make_store)
+    state = ["--state", str(tmp_path / "state.sqlite3"), "--cache", str(tmp_path / "i.sqlite3")]
+    assert cli_main(["export", str(root), *state, "-q"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    story = {item["path"]: item["story"] for item in records}
+    assert story["a.md"] == story["b.md"] != story["c.md"] == story["c-copy.md"]
+    assert story["d1.md"] == story["d2.md"] == story["d3.md"]
+    assert len(set(story.values())) == 5 and all(len(value) == 10 for value in story.values())
+    assert cli_main(["count", str(root), *state, "-q"]) == 0
+    assert capsys.readouterr().out == "9\n"
+    assert cli_main(["count", str(root), *state, "-q", "--stories"]) == 0
+    assert capsys.readouterr().out == "5\n"
+    assert cli_main(["export", str(root), *state, "-q", "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.split(",")[-1] == "story"
