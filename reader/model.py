@@ -39,9 +39,9 @@ class Row:
     n_related: int
     mtime_ns: int = 0
     size: int = 0
-    links: tuple[str, ...] = field(default=(), compare=False, repr=False)
-    """The article's AMP and AMP cache addresses ("" when none), then its
-    related items' addresses, as parsed: what story grouping links on. Held only on the way from the
+    links: str = field(default="", compare=False, repr=False)
+    """The article's AMP addresses and its related items', one a line
+    (`reader.stories.storage`): what story grouping links on. Held only on the way from the
     parser to the index and the grouping (then emptied); rows read from
     the index have none (the index keeps them)."""
 
@@ -134,17 +134,19 @@ class Article:
         )
 
 
-def _links(article: Article) -> tuple[str, ...]:
+def _links(article: Article) -> str:
     """`Row.links` of an article (see `reader.stories.storage`)."""
-    related = tuple(
+    related = [
         url
         for item in article.related
         for url in (item.web_url, item.amp_url, item.cdn_amp_url)
         if url
-    )
+    ]
     if not related and not article.amp_url and not article.cdn_amp_url:
-        return ()
-    return (article.amp_url, article.cdn_amp_url, *related)
+        return ""
+    from reader.stories.storage import join_links
+
+    return join_links([article.amp_url, article.cdn_amp_url, *related])
 
 
 @dataclass(slots=True, frozen=True)

@@ -330,7 +330,7 @@ class Library:
             else:
                 self._corpus.extend(rows)
         for row in rows:
-            row.links = ()  # the index keeps them; the grouping reads them there
+            row.links = ""  # the index keeps them; the grouping reads them there
         return Intake(
             rows,
             problems or [],
@@ -381,7 +381,7 @@ class Library:
 
         data = [row_data(row) for row in rows]
         for row in rows:
-            row.links = ()
+            row.links = ""
         if self._story_service is not None:
             self._story_service.update(data, gone)
             return {}

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reader.model import Article, Problem, Related, Row
+from reader.stories.storage import join_links
 from reader.text import clean, clean_line
 
 SAMPLE_STORE = Path(__file__).resolve().parents[1] / "sample_store"
@@ -296,10 +297,11 @@ def parse_row_bytes(data: bytes, entry: FileEntry, *, truncated: bool = False) -
         meta, n_related, related_urls = frontyaml.load_some(front, _ROW_FIELDS)
     row = _build_row(_fields(meta), body, entry, n_related)
     fields = meta if isinstance(meta, dict) else {}
-    own = (_url(fields.get("ampWebUrl")), _url(fields.get("cdnAmpWebUrl")))
-    related = tuple(url for url in (_url(u) for u in related_urls) if url)
-    if related or any(own):
-        row.links = own + related  # see `reader.stories.storage`
+    own = [fields.get("ampWebUrl"), fields.get("cdnAmpWebUrl")]
+    if related_urls or any(isinstance(url, str) and url for url in own):
+        # Only matched, never shown (see `reader.stories.storage`).
+        links = [url if isinstance(url, str) else "" for url in own]
+        row.links = join_links([*links, *related_urls])
     return row
 
 

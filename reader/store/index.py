@@ -20,12 +20,12 @@ Layout (`SCHEMA_VERSION` is kept in `PRAGMA user_version`)::
           quality INT NULL, heat INT NULL, topics, category, type, web_url,
           excerpt, has_body INT, n_related INT, mtime_ns INT, size INT)
     problems(path TEXT PRIMARY KEY, mtime_ns, size, reason)
-    links(path TEXT PRIMARY KEY, hashes BLOB)  -- story grouping's URL hashes
+    links(path TEXT PRIMARY KEY, urls TEXT)    -- what story grouping matches
     stories(path TEXT PRIMARY KEY, story TEXT) -- members of stories of two or more
 
-`links` holds, per article that has any, the 64-bit hashes of its other
-addresses and its related items' (`reader.stories`), packed: what story
-grouping links on, which a row does not hold. `stories` keeps the story
+`links` holds, per article that has any, its AMP addresses and its
+related items' (`reader.stories.storage`): what story grouping links on,
+which a row does not hold. `stories` keeps the story
 of every article grouped with another, so that a warm start shows the
 stories at once and regroups only the files that changed.
 
@@ -103,7 +103,7 @@ _TABLES = {
         f"reason TEXT NOT NULL){_STRICT}"
     ),
     "files_by_date": "CREATE INDEX files_by_date ON files (published DESC)",
-    "links": f"CREATE TABLE links (path TEXT PRIMARY KEY, hashes BLOB NOT NULL){_STRICT}",
+    "links": f"CREATE TABLE links (path TEXT PRIMARY KEY, urls TEXT NOT NULL){_STRICT}",
     "stories": f"CREATE TABLE stories (path TEXT PRIMARY KEY, story TEXT NOT NULL){_STRICT}",
 }
 
@@ -660,28 +660,28 @@ class StoreIndex:
                 conn.executemany(f"DELETE FROM {table} WHERE path = ?", keys)
 
     def _put_links(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-        """Each row's `links`, hashed (a row without any has none kept)."""
-        from reader.stories.storage import pack
-
+        """Each row's `links` (a row without any has none kept)."""
         keep: list[tuple[object, ...]] = []
         drop: list[tuple[object, ...]] = []
         for row in rows:
             path = _utf8_or_none(row.path)
             if path is None:
                 continue  # not in `files` either
-            packed = pack(row.web_url, row.links) if row.links else b""
-            if packed:
-                keep.append((path, packed))
+            links = _utf8_or_none(row.links) if row.links else None
+            if links:
+                keep.append((path, links))
             else:
                 drop.append((path,))
-        self._insert(conn, f"INSERT OR REPLACE INTO links (path, hashes) VALUES ({_TEXT}, ?)", keep)
+        self._insert(
+            conn, f"INSERT OR REPLACE INTO links (path, urls) VALUES ({_TEXT}, {_TEXT})", keep
+        )
         if drop and conn.execute("SELECT EXISTS (SELECT 1 FROM links)").fetchone()[0]:
             conn.executemany(f"DELETE FROM links WHERE path = {_TEXT}", drop)
 
-    def links(self) -> dict[str, bytes]:
-        """Path -> packed URL hashes (`put` wrote them), for story grouping."""
+    def links(self) -> dict[str, str]:
+        """Path -> its joined links (`put` wrote them), for story grouping."""
         with self._lock:
-            return dict(self._conn.execute("SELECT path, hashes FROM links").fetchall())
+            return dict(self._conn.execute("SELECT path, urls FROM links").fetchall())
 
     def stories(self) -> dict[str, str]:
         """Path -> story id, for the articles grouped with others."""

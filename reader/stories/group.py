@@ -122,11 +122,6 @@ class StoryDoc:
     """The URLs of its related items (web, AMP, CDN), as found."""
     sketch: tuple[int, ...]
     """`reader.stories.text.sketch` of its title and excerpt."""
-    own_hashes: tuple[int, ...] | None = None
-    """The hashes of `urls`, when they were worked out before (the index
-    keeps them: `reader.stories.storage`); `urls` is then not read."""
-    related_hashes: tuple[int, ...] | None = None
-    """The same, of `related`."""
 
 
 def hash64(text: str) -> int:
@@ -438,10 +433,8 @@ class Stories:
         return changed
 
     def _append(self, doc: StoryDoc, bulk: bool) -> None:
-        own = set(doc.own_hashes) if doc.own_hashes is not None else _url_hashes(doc.urls)
-        rel = (
-            set(doc.related_hashes) if doc.related_hashes is not None else _url_hashes(doc.related)
-        ) - own
+        own = _url_hashes(doc.urls)
+        rel = _url_hashes(doc.related) - own
         self._store(doc.path, doc.published, doc.quality, own, rel, doc.sketch, bulk)
 
     def _store(

@@ -29,13 +29,13 @@ from typing import Any
 
 from reader.model import Row
 from reader.stories.group import Stories, StoryDoc
-from reader.stories.storage import split_links, unpack
+from reader.stories.storage import split_links
 from reader.stories.text import sketch
 
 Changes = dict[str, str | None]
 """Path -> its story id, or None when it is alone (or gone)."""
 
-RowData = tuple[str, float | None, int | None, str, str, str, tuple[str, ...]]
+RowData = tuple[str, float | None, int | None, str, str, str, str]
 """What the helper needs of a row: path, published, quality, title,
 excerpt, web_url, links (a `Row` would pickle its every field)."""
 
@@ -44,20 +44,11 @@ def row_data(row: Row) -> RowData:
     return (row.path, row.published, row.quality, row.title, row.excerpt, row.web_url, row.links)
 
 
-def doc_of(data: RowData, blob: bytes = b"") -> StoryDoc:
-    """A row's story doc: from its parsed links, else from the index's blob."""
+def doc_of(data: RowData, kept: str = "") -> StoryDoc:
+    """A row's story doc, from its links (the row's, else those the index kept)."""
     path, published, quality, title, excerpt, web_url, links = data
-    text = sketch(title, excerpt)
-    if links:
-        own, related = split_links(web_url, links)
-        return StoryDoc(path, published, quality, own, related, text)
-    if blob:
-        own_hashes, related_hashes = unpack(blob)
-        return StoryDoc(
-            path, published, quality, (), (), text,
-            own_hashes=own_hashes, related_hashes=related_hashes,
-        )  # fmt: skip
-    return StoryDoc(path, published, quality, (web_url,) if web_url else (), (), text)
+    own, related = split_links(web_url, links or kept)
+    return StoryDoc(path, published, quality, own, related, sketch(title, excerpt))
 
 
 def changes_of(grouper: Stories, paths: Iterable[str]) -> Changes:
@@ -100,9 +91,9 @@ def settle(grouper: Stories, kept: Mapping[str, str]) -> Changes:
 def build(index: Any) -> Stories:
     """The grouping of every row of `index` (a `StoreIndex`)."""
     rows: list[Row] = index.rows()
-    links: dict[str, bytes] = index.links()
+    links: dict[str, str] = index.links()
     grouper = Stories()
-    grouper.add(doc_of(row_data(row), links.pop(row.path, b"")) for row in rows)
+    grouper.add(doc_of(row_data(row), links.pop(row.path, "")) for row in rows)
     return grouper
 
 
