@@ -137,10 +137,9 @@ class Article:
 def _links(article: Article) -> str:
     """`Row.links` of an article (see `reader.stories.storage`)."""
     related = [
-        url
+        item.web_url or item.amp_url or item.cdn_amp_url
         for item in article.related
-        for url in (item.web_url, item.amp_url, item.cdn_amp_url)
-        if url
+        if item.web_url or item.amp_url or item.cdn_amp_url
     ]
     if not related and not article.amp_url and not article.cdn_amp_url:
         return ""

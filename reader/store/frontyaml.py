@@ -200,7 +200,8 @@ def load(front: str) -> Any:
 def load_some(front: str, only: frozenset[str]) -> tuple[Any, int, tuple[str, ...]]:
     """The fields named in `only`, built, the number of related items,
     counted from the composed nodes, and the related items' addresses
-    (`webUrl`, `ampWebUrl`, `cdnAmpWebUrl`: plain strings, as written);
+    (each item's `webUrl`, else its `ampWebUrl`, else its `cdnAmpWebUrl`:
+    plain strings, as written);
     other fields are only checked for tags the safe loader refuses. The
     whole front matter is held to the budget, as with `load`."""
     loader = _loader(front)
@@ -240,6 +241,7 @@ def load_some(front: str, only: frozenset[str]) -> tuple[Any, int, tuple[str, ..
                 if not (isinstance(item, MappingNode) and item.tag == _MAP_TAG):
                     continue
                 n_related += 1
+                found: dict[str, str] = {}
                 for key_node, value_node in item.value:
                     if (
                         type(key_node) is ScalarNode
@@ -248,13 +250,17 @@ def load_some(front: str, only: frozenset[str]) -> tuple[Any, int, tuple[str, ..
                         and value_node.tag == _STR_TAG
                         and value_node.value
                     ):
-                        urls.append(value_node.value)
+                        found[key_node.value] = value_node.value
+                # One address an item: its page, else an AMP copy of it.
+                url = next((found[key] for key in _RELATED_URL_KEYS if key in found), None)
+                if url is not None:
+                    urls.append(url)
         return meta, n_related, tuple(urls)
     finally:
         loader.dispose()
 
 
-_RELATED_URL_KEYS = frozenset({"webUrl", "ampWebUrl", "cdnAmpWebUrl"})
+_RELATED_URL_KEYS = ("webUrl", "ampWebUrl", "cdnAmpWebUrl")
 
 
 def _loader(front: str) -> _SafeLoader:
