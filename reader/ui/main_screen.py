@@ -368,6 +368,8 @@ class MainScreen(KeptScreen):
     def _load_finished(self) -> None:
         library = self.library
         library.load_finished()
+        if self.stories_on and library.stories:
+            self.refresh_view(anchor="row")  # folded now (not while loading)
         for problem in library.hide.problems:
             self.notify(f"config.toml: {problem}", severity="warning", markup=False, timeout=12)
         library.hide.problems = []
@@ -690,7 +692,10 @@ class MainScreen(KeptScreen):
         """`view` folded into stories (as it is while they are off). The
         last fold is kept: folding 100,000 rows takes tens of milliseconds,
         and a view (a new list whenever it changes) is often shown again."""
-        if not self.stories_on:
+        if not self.stories_on or self.library.loading:
+            # While a store loads, each hand-over of rows shows a new view:
+            # folding each (tens of milliseconds at 100,000 rows) would be
+            # time the keys wait. The stories show once it is read.
             return view, {}
         stories = self.library.stories
         key = (stories.generation, frozenset(self.expanded_stories))
