@@ -90,10 +90,8 @@ def settle(grouper: Stories, kept: Mapping[str, str]) -> Changes:
 
 def build(index: Any) -> Stories:
     """The grouping of every row of `index` (a `StoreIndex`)."""
-    rows: list[Row] = index.rows()
-    links: dict[str, str] = index.links()
     grouper = Stories()
-    grouper.add(doc_of(row_data(row), links.pop(row.path, "")) for row in rows)
+    grouper.add(doc_of(data) for data in index.story_inputs())
     return grouper
 
 

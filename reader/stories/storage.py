@@ -1,9 +1,9 @@
 """A row's story links as the row and the index carry them: the article's
 AMP and AMP cache addresses (each "" when it has none), then one address
-of each related item (its page, else an AMP copy), one a line. They are only matched (by the grouping, in
-its helper process, `reader.stories.group`), never shown, so they are
-kept as the file gives them: the parse, on the path of every cold load,
-only joins them.
+of each related item (its page, else an AMP copy), one a line. They are
+only matched (by the grouping, in its helper process,
+`reader.stories.group`), never shown, so they are kept as the file gives
+them: the parse, on the path of every cold load, only joins them.
 """
 
 from __future__ import annotations

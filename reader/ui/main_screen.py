@@ -401,12 +401,7 @@ class MainScreen(KeptScreen):
         self._prepare_corpus()
         self._schedule_saved_counts()
         if library.index is not None:
-            library.start_stories(
-                lambda changes: self.post_message(StoriesChanged(changes)),
-                lambda reason: self.post_message(
-                    StoreNotice(f"Articles could not be grouped into stories: {reason}")
-                ),
-            )
+            self._start_stories()
             self._watch(library.load_started_wall)
             if self.last_session is not None and self.last_session.ended:
                 self._find_new(self.last_session.ended)
@@ -434,6 +429,17 @@ class MainScreen(KeptScreen):
         if self._view_uses_flags():
             self.refresh_view()
         self._schedule_saved_counts()
+
+    @work(thread=True, exclusive=True, group="stories", exit_on_error=False)
+    def _start_stories(self) -> None:
+        """Start the grouping's helper process (starting a process takes
+        the interpreter for a while: not on the screen's thread)."""
+        self.library.start_stories(
+            lambda changes: self.post_message(StoriesChanged(changes)),
+            lambda reason: self.post_message(
+                StoreNotice(f"Articles could not be grouped into stories: {reason}")
+            ),
+        )
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
     def _prepare_corpus(self) -> None:
