@@ -430,3 +430,32 @@ async def test_a_story_row_keeps_the_columns_where_they_are(
             assert folded[:end].endswith(" +7")
             assert folded[:end].rstrip(" +7") == plain[:end].rstrip()
             assert child[:end].replace(CHILD, "", 1).rstrip() == plain[:end].rstrip()
+
+
+async def test_the_tree_counts_stories_and_its_node_shows_one_article_each(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    from reader.library.facets import Facet
+    from reader.ui.panes.topic_tree import TopicTree
+
+    app = make_app(story_store(make_store), tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await stories_in(pilot, app)
+        tree = app.screen.query_one(TopicTree)
+
+        def stories_node() -> str | None:
+            for node in tree.root.children:
+                if node.data == Facet("stories"):
+                    return node.label.plain
+            return None
+
+        await wait_for(pilot, lambda: stories_node() is not None)
+        label = stories_node()
+        assert label is not None and label.split()[0] == "Stories" and label.split()[-1] == "3"
+        tree.focus()
+        tree.select_facet(Facet("stories"))
+        await wait_for(pilot, lambda: len(app.main_screen.articles.view) == 3)
+        await wait_for(pilot, lambda: shown(app) == FOLDED)
+        app.main_screen.articles.focus()
+        await pilot.press("z")
+        await wait_for(pilot, lambda: stories_node() is None)

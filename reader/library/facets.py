@@ -37,6 +37,7 @@ FLAG_QUERIES = {
     "starred": "is:starred",
     "archived": "is:archived",
     "hidden": "is:hidden",
+    "stories": "is:lead",
 }
 """The query text of the triage nodes (written here: the first screen shows
 the Inbox's without importing the query engine)."""
@@ -92,6 +93,7 @@ FACET_NAMES = {
     "starred": "Starred",
     "archived": "Archived",
     "hidden": "Hidden",
+    "stories": "Stories",
     "tag": "Tag",
     "topic": "Topic",
     "provider": "Provider",

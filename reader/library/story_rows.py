@@ -197,6 +197,11 @@ class StoryRows:
             result.extend(after.get(index, ()))
         return result, shown
 
+    def total(self, articles: int) -> int:
+        """How many stories `articles` live articles tell (the rows of a
+        story of two or more count once)."""
+        return articles - sum(len(m) - 1 for m in self._members.values() if len(m) > 1)
+
     def count(self, view: Sequence[int]) -> int:
         """How many stories `view` holds."""
         story_of = self._story

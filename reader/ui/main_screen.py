@@ -91,6 +91,12 @@ CLOCK_INTERVAL = 60.0
 """Seconds between re-evaluations of a view whose query reads the clock
 (`age:`), so that articles leave it as they age."""
 SEPARATOR = "  │  "
+RESTORED_KINDS = frozenset(
+    {"all", "inbox", "new", "unread", "starred", "archived", "hidden", "stories", "saved"}
+    | {"topic", "provider", "category", "tag"}
+)
+"""The tree's views a session goes back to (a query is restored as a query)."""
+
 LAYOUTS = {"three": "tree, list and detail", "two": "list and detail", "one": "list alone"}
 """The layouts `L` goes through, in order, with their names in the status line."""
 
@@ -250,8 +256,7 @@ class MainScreen(KeptScreen):
             self.query_bar.show_query(session.value)
             if self._set_query(session.value):
                 self.facet = facet
-        elif facet.kind in {"all", "inbox", "new", "unread", "starred", "archived", "saved",
-                            "topic", "provider", "category", "tag"}:  # fmt: skip
+        elif facet.kind in RESTORED_KINDS:
             if facet.kind == "saved" and facet.value not in self.library.saved.items:
                 return
             self._tree_facet = facet
@@ -348,8 +353,10 @@ class MainScreen(KeptScreen):
 
     def _update_tree(self) -> None:
         library = self.library
+        stories = library.stories
+        told = stories.total(library.counts.total) if self.stories_on and stories else 0
         self.topic_tree.update_counts(
-            library.counts, library.triage, library.problems, len(library.hidden)
+            library.counts, library.triage, library.problems, len(library.hidden), told
         )
 
     def _user_moved(self) -> bool:
@@ -691,6 +698,7 @@ class MainScreen(KeptScreen):
         if not message.changes:
             return
         self.library.apply_stories(message.changes)
+        self._update_tree()
         # Before the user moves, the list starts at its top (as in a load).
         self.refresh_view(anchor="row" if self._user_moved() else "top")
 
@@ -824,6 +832,7 @@ class MainScreen(KeptScreen):
         """One row per story, or every article on its own row (`z`)."""
         self.stories_on = not self.stories_on
         self._present(self.view_rows)
+        self._update_tree()
         self._update_status()
         self.status_line.show_action(
             "Stories: one row per story (l expands one)."

@@ -622,6 +622,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
         triage: TriageCounts,
         problems: Sequence[Problem],
         hidden: int = 0,
+        stories: int = 0,
     ) -> None:
         """Bring labels and nodes up to date with `counts`.
 
@@ -640,6 +641,7 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
                 }[kind]
                 self._relabel(self._triage[kind], node_label(title, count))
             self._update_hidden(hidden)
+            self._update_stories(stories)
             self._update_tags(triage)
             self._latest = (counts, triage)
             for kind, title in GROUPS:
@@ -751,6 +753,22 @@ class TopicTree(CachedLinesMixin, ThumbScrollBarMixin, ScrollView, can_focus=Tru
             if facet.kind == "tag" and facet.value not in triage.tags:
                 del self._facet_nodes[facet]
                 node.remove()
+
+    def _update_stories(self, count: int) -> None:
+        """The Stories node (one article per story: `is:lead`), there while
+        articles are grouped into stories: the tree counts both."""
+        node = self._triage.get("stories")
+        if node is None:
+            if not count:
+                return
+            node = self._triage["stories"] = self.root.add_leaf(
+                node_label("Stories", count), data=Facet("stories"), after=self._all
+            )
+        elif not count:
+            node.remove()
+            del self._triage["stories"]
+            return
+        self._relabel(node, node_label("Stories", count))
 
     def _update_hidden(self, count: int) -> None:
         """The Hidden node (what `[hide]` keeps out of the views), there
