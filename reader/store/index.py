@@ -678,15 +678,18 @@ class StoreIndex:
         if drop and conn.execute("SELECT EXISTS (SELECT 1 FROM links)").fetchone()[0]:
             conn.executemany(f"DELETE FROM links WHERE path = {_TEXT}", drop)
 
-    def story_inputs(self) -> list[tuple[Any, ...]]:
+    def story_inputs(self, chunk: int = 5_000) -> Iterator[tuple[Any, ...]]:
         """What story grouping reads of every file: path, published, quality,
         title, excerpt, web_url and its links ("" when none), without making
-        rows (a third of the memory)."""
+        rows, a few thousand at a time (their texts are let go as they are
+        read). Holds the index's lock until it is read to the end."""
         with self._lock:
-            return self._conn.execute(
+            cursor = self._conn.execute(
                 "SELECT f.path, f.published, f.quality, f.title, f.excerpt, f.web_url,"
                 " coalesce(l.urls, '') FROM files AS f LEFT JOIN links AS l ON l.path = f.path"
-            ).fetchall()
+            )
+            while part := cursor.fetchmany(chunk):
+                yield from part
 
     def stories(self) -> dict[str, str]:
         """Path -> story id, for the articles grouped with others."""
