@@ -245,3 +245,32 @@ def test_export_gives_story_ids_and_count_counts_stories(
     assert cli_main(["export", str(root), *state, "-q", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.split(",")[-1] == "story"
+
+
+def test_a_warm_start_with_nothing_changed_groups_nothing(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            assert not index.stories_current()  # never grouped
+            loaded(root, state, index)
+            assert index.stories_current()
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            load(warm)
+            assert partition(warm) == EXPECTED  # as the index kept them
+            started: list[str] = []
+            warm.start_stories(started.append, started.append)
+            service = warm._story_service
+            assert service is not None and not service._started
+            warm.close()
+        (root / "f.md").write_text(
+            article_text("Rail fares frozen", url="https://three.example/fares"),
+            encoding="utf-8",
+        )
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            load(warm)
+            assert not index.stories_current()  # f.md was written since

@@ -354,10 +354,19 @@ class Library:
         changed, on a thread of its own, now and as files change."""
         if self.index is None or self._story_service is not None:
             return
+        import sqlite3
+
         from reader.stories.service import StoryService
 
         self._story_service = StoryService(self.index, on_changes, on_failure)
-        self._story_service.start()
+        try:
+            current = self.index.stories_current()
+        except sqlite3.Error:
+            current = False
+        if not current:
+            self._story_service.start()
+        # Else the stories the index kept are those of these files: the
+        # helper starts with the first file that changes.
 
     def group_now(self) -> None:
         """(any thread, no UI) Group the store here and now (`newsdesk

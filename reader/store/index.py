@@ -173,6 +173,22 @@ def _utf8(text: str) -> str | bytes:
     return text if text.isascii() else text.encode()
 
 
+def _bump(conn: sqlite3.Connection) -> None:
+    """Count one more write of files (see `StoreIndex.stories_current`)."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('written', '1') ON CONFLICT (key)"
+        " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+    )
+
+
+def _meta_int(conn: sqlite3.Connection, key: str) -> int:
+    found = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    try:
+        return int(found[0]) if found is not None else 0
+    except ValueError:
+        return -1
+
+
 def _utf8_or_none(text: str) -> str | bytes | None:
     """`_utf8`, or None for a path that cannot be written (a lone surrogate)."""
     try:
@@ -568,6 +584,7 @@ class StoreIndex:
             written = self._insert(conn, _INSERT_FILE, row_values)
             written += self._insert(conn, _INSERT_PROBLEM, problem_values)
             self._put_links(conn, rows)
+            _bump(conn)
             # (A cold index has no problems to look up, 100,000 times.)
             if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
                 conn.executemany(
@@ -658,6 +675,7 @@ class StoreIndex:
         with self._lock, self._transaction() as conn:
             for table in ("files", "problems", "links", "stories"):
                 conn.executemany(f"DELETE FROM {table} WHERE path = ?", keys)
+            _bump(conn)
 
     def _put_links(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
         """Each row's `links` (a row without any has none kept)."""
@@ -690,6 +708,25 @@ class StoreIndex:
             )
             while part := cursor.fetchmany(chunk):
                 yield from part
+
+    def written(self) -> int:
+        """A number that grows whenever files are written or removed."""
+        with self._lock:
+            return _meta_int(self._conn, "written")
+
+    def stories_current(self) -> bool:
+        """Whether the stories kept were grouped from the files as they are
+        now (nothing written or removed since)."""
+        with self._lock:
+            grouped = self._conn.execute("SELECT value FROM meta WHERE key = 'grouped'").fetchone()
+            return grouped is not None and int(grouped[0]) == _meta_int(self._conn, "written")
+
+    def stories_grouped(self, written: int) -> None:
+        """The stories kept are those of the files as they were at `written`."""
+        with self._lock, self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('grouped', ?)", (str(written),)
+            )
 
     def stories(self) -> dict[str, str]:
         """Path -> story id, for the articles grouped with others."""

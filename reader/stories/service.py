@@ -98,9 +98,11 @@ def build(index: Any) -> Stories:
 def group_index(index: Any) -> tuple[Stories, Changes]:
     """(any thread) Group the store of `index` here; the grouping and the
     changes to the stories it kept, which are written back."""
+    written = index.written()
     grouper = build(index)
     changes = settle(grouper, index.stories())
     index.set_stories(changes)
+    index.stories_grouped(written)
     return grouper, changes
 
 
@@ -112,7 +114,9 @@ def update(grouper: Stories, index: Any, rows: Iterable[RowData], gone: Iterable
     changes = changes_of(grouper, changed)
     if index is not None:
         with contextlib.suppress(sqlite3.Error):
+            written = index.written()
             index.set_stories(changes)
+            index.stories_grouped(written)
     return changes
 
 
@@ -182,8 +186,15 @@ class StoryService:
         self._lock = threading.Lock()
         self._queue: list[tuple[list[RowData], list[str]]] = []
         self._closed = False
+        self._started = False
 
     def start(self) -> None:
+        """Group the store now (in the helper process, or on a thread when
+        the index is in memory). Without a call, the first `update` does."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         path = self._index.path
         if path is None:
             threading.Thread(target=self._here, name="stories", daemon=True).start()
@@ -233,6 +244,8 @@ class StoryService:
         """(any thread) Files that changed: their stories come to `on_changes`."""
         if self._closed or (not rows and not gone):
             return
+        if not self._started:
+            self.start()
         if self._connection is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._connection.send(("update", rows, gone))
