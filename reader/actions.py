@@ -308,6 +308,12 @@ PANES = ("list", "tree", "detail")
 """The main screen's panes: the focused one's keys come before the screen's."""
 
 
+def shown_keys(action: Action) -> str:
+    """An action's keys as the help and the tables show them ("(palette)"
+    for an action without keys)."""
+    return key_label(action.keys) if action.keys else "(palette)"
+
+
 def clashes(
     remap: Mapping[str, tuple[str, ...]],
 ) -> list[tuple[str, list[str]]]:
@@ -358,7 +364,7 @@ def markdown_tables(keys: Mapping[str, tuple[str, ...]] | None = None) -> str:
             continue
         out += [f"**{place.title}**", "", "| keys | does | action id |", "| --- | --- | --- |"]
         for action in rows:
-            shown = key_label(action.keys) if action.keys else "(palette)"
+            shown = shown_keys(action)
             key_cells = ", ".join(f"`{key}`" for key in shown.split(", ")) if action.keys else shown
             key_cells = key_cells.replace("|", "\\|")
             does = action.help.replace("|", "\\|")
@@ -378,9 +384,9 @@ def plain_table(keys: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
         if lines:
             lines.append("")
         lines.append(place.title)
-        width = max(len(key_label(action.keys) if action.keys else "(palette)") for action in rows)
+        width = max(len(shown_keys(action)) for action in rows)
         for action in rows:
-            shown = key_label(action.keys) if action.keys else "(palette)"
+            shown = shown_keys(action)
             ident = f"  [{action.id}]" if remappable(action) else ""
             lines.append(f"  {shown.ljust(width)}  {action.help}{ident}")
     return lines

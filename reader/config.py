@@ -46,7 +46,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 import platformdirs
@@ -103,8 +103,8 @@ def _check_date_format(value: str) -> str | None:
 
 
 CHOICES = {
-    "layout": '"three", "two", "one"',
-    "columns": '"date", "provider", "title", "quality"',
+    key: ", ".join(f'"{value}"' for value in get_args(kind))
+    for key, kind in (("layout", Layout), ("columns", Column))
 }
 """The values a setting of fixed choices takes, for its error."""
 

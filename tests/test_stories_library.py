@@ -242,6 +242,9 @@ def test_export_gives_story_ids_and_count_counts_stories(
     assert capsys.readouterr().out == "9\n"
     assert cli_main(["count", str(root), *state, "-q", "--stories"]) == 0
     assert capsys.readouterr().out == "5\n"
+    # A query that reads stories groups them first, even without --stories.
+    assert cli_main(["count", str(root), *state, "-q", "--query", "sources:>=3"]) == 0
+    assert capsys.readouterr().out == "3\n"
     assert cli_main(["export", str(root), *state, "-q", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.split(",")[-1] == "story"

@@ -362,11 +362,6 @@ def _view(library: Library, query: Query | None) -> tuple[list[Row], dict[str, s
     return [rows[i] for i in view], {rows[i].path: stories.id_of(i, rows) for i in view}
 
 
-def _asks_for_stories(query: Query | None) -> bool:
-    text = query.source if query is not None else ""
-    return any(term in text for term in ("story:", "sources:", "is:lead"))
-
-
 def _count_stories(library: Library, query: Query | None) -> int:
     return library.stories.count(_indices(library, query))
 
@@ -415,7 +410,7 @@ def _session(
             with StoreIndex(root, source.cache, rebuild=source.rebuild) as index:
                 library = Library(root, index=index, state=state, saved=saved)
                 _load(library, command, source.quiet)
-                if answer is not _count or _asks_for_stories(query):
+                if answer is not _count or (query is not None and query.uses_stories):
                     library.group_now()
                 library.set_flags(flags, TriageCounts(), len(library.rows))
                 bodies = None

@@ -589,12 +589,14 @@ class Library:
         updates: list[Update] = []
         grouped: list[Row] = []
         gone: list[str] = []
+        new_rows = [item for item in items.values() if isinstance(item, Row)]
+        hidden_paths = {new_rows[i].path for i in self._hidden_of(new_rows)}
         for path, item in items.items():
             old = self.path_index.get(path)
             if old is not None:
                 self.corpus.discard([old])
             new = self.corpus.extend([item])[0] if isinstance(item, Row) else None
-            hidden = isinstance(item, Row) and bool(self._hidden_of([item]))
+            hidden = isinstance(item, Row) and path in hidden_paths
             if isinstance(item, Row) and not hidden:
                 grouped.append(item)
             else:
@@ -752,7 +754,7 @@ class Library:
         rows = self.rows
 
         def rows_of(story: str) -> list[int]:
-            found = stories.rows_of(story, rows)
+            found = stories.rows_of(story)
             if found or len(story) != 10:
                 return found
             # An article alone: its id is its path's.

@@ -127,8 +127,8 @@ class StoryRows:
         story = self._story.get(index)
         return list(self._members[story]) if story is not None else [index]
 
-    def rows_of(self, story: str, rows: Sequence[Row]) -> list[int]:
-        """The rows of the story `story` (an article alone: by its own id)."""
+    def rows_of(self, story: str) -> list[int]:
+        """The rows of the story `story`, when it has two or more."""
         members = self._members.get(story)
         if members is not None and len(members) > 1:
             return list(members)
@@ -204,15 +204,4 @@ class StoryRows:
 
     def count(self, view: Sequence[int]) -> int:
         """How many stories `view` holds."""
-        story_of = self._story
-        if not story_of:
-            return len(view)
-        seen: set[str] = set()
-        alone = 0
-        for index in view:
-            story = story_of.get(index)
-            if story is None:
-                alone += 1
-            else:
-                seen.add(story)
-        return alone + len(seen)
+        return len(self.fold(view)[0])

@@ -252,6 +252,17 @@ class Query:
         )
 
     @property
+    def uses_stories(self) -> bool:
+        """Whether the results depend on the stories (`is:lead`, `sources:`,
+        `story:`, `sort:sources`)."""
+        return any(key.field == "sources" for key in self.sort) or any(
+            (isinstance(n, FlagField) and n.name == "is" and n.value == "lead")
+            or (isinstance(n, NumberField) and n.name == "sources")
+            or (isinstance(n, TextField) and n.name == "story")
+            for n in _walk(self.root)
+        )
+
+    @property
     def uses_flags(self) -> bool:
         """Whether the results change with the triage state (`is:`, `tag:`)."""
         return any(

@@ -721,23 +721,25 @@ class StoreIndex:
             grouped = self._conn.execute("SELECT value FROM meta WHERE key = 'grouped'").fetchone()
             return grouped is not None and int(grouped[0]) == _meta_int(self._conn, "written")
 
-    def stories_grouped(self, written: int) -> None:
-        """The stories kept are those of the files as they were at `written`."""
-        with self._lock, self._transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('grouped', ?)", (str(written),)
-            )
-
     def stories(self) -> dict[str, str]:
         """Path -> story id, for the articles grouped with others."""
         with self._lock:
             return dict(self._conn.execute("SELECT path, story FROM stories").fetchall())
 
-    def set_stories(self, changed: Mapping[str, str | None]) -> None:
-        """Keep each path's story id (None: alone in its story)."""
-        if not changed:
+    def set_stories(
+        self, changed: Mapping[str, str | None], *, grouped_at: int | None = None
+    ) -> None:
+        """Keep each path's story id (None: alone in its story); with
+        `grouped_at`, the stories kept are those of the files as they were at
+        that `written()` count (see `stories_current`)."""
+        if not changed and grouped_at is None:
             return
         with self._lock, self._transaction() as conn:
+            if grouped_at is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('grouped', ?)",
+                    (str(grouped_at),),
+                )
             known = [(_utf8_or_none(path), story) for path, story in changed.items()]
             self._insert(
                 conn,

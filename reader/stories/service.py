@@ -44,10 +44,10 @@ def row_data(row: Row) -> RowData:
     return (row.path, row.published, row.quality, row.title, row.excerpt, row.web_url, row.links)
 
 
-def doc_of(data: RowData, kept: str = "") -> StoryDoc:
-    """A row's story doc, from its links (the row's, else those the index kept)."""
+def doc_of(data: RowData) -> StoryDoc:
+    """A row's story doc."""
     path, published, quality, title, excerpt, web_url, links = data
-    own, related = split_links(web_url, links or kept)
+    own, related = split_links(web_url, links)
     return StoryDoc(path, published, quality, own, related, sketch(title, excerpt))
 
 
@@ -101,8 +101,7 @@ def group_index(index: Any) -> tuple[Stories, Changes]:
     written = index.written()
     grouper = build(index)
     changes = settle(grouper, index.stories())
-    index.set_stories(changes)
-    index.stories_grouped(written)
+    index.set_stories(changes, grouped_at=written)
     return grouper, changes
 
 
@@ -114,9 +113,7 @@ def update(grouper: Stories, index: Any, rows: Iterable[RowData], gone: Iterable
     changes = changes_of(grouper, changed)
     if index is not None:
         with contextlib.suppress(sqlite3.Error):
-            written = index.written()
-            index.set_stories(changes)
-            index.stories_grouped(written)
+            index.set_stories(changes, grouped_at=index.written())
     return changes
 
 

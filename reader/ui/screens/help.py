@@ -19,7 +19,7 @@ from textual.geometry import Size
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
-from reader.actions import PLACE, actions, key_label
+from reader.actions import PLACE, actions, shown_keys
 from reader.ui.keys import Remap, bindings, remap_of, use_own_keys
 
 KEY_COLUMN_MAX = 24
@@ -38,10 +38,7 @@ Section = tuple[str, list[Entry]]
 
 def place_section(place: str, keys: Remap | None = None) -> Section:
     """The title and the entries of one place of the action table."""
-    entries = [
-        (key_label(action.keys) if action.keys else "(palette)", action.help)
-        for action in actions(place, keys)
-    ]
+    entries = [(shown_keys(action), action.help) for action in actions(place, keys)]
     return (PLACE[place].title, entries)
 
 

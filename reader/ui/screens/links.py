@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.actions import key_label
-from reader.ui.keys import bindings, use_own_keys
+from reader.actions import actions, key_label
+from reader.ui.keys import bindings, remap_of, use_own_keys
 
 
 class LinksScreen(ModalScreen[str | None]):
@@ -42,8 +43,6 @@ class LinksScreen(ModalScreen[str | None]):
         self.links = list(links)
 
     def compose(self) -> ComposeResult:
-        from textual.containers import Vertical
-
         with Vertical(id="links-box"):
             yield Static(Content.styled(f"Links ({len(self.links)})", "bold"))
             yield OptionList(
@@ -61,9 +60,6 @@ class LinksScreen(ModalScreen[str | None]):
             yield Static(Content(hint), classes="hint")
 
     def _keys(self) -> dict[str, str]:
-        from reader.actions import actions
-        from reader.ui.keys import remap_of
-
         return {action.id: action.keys for action in actions("links", remap_of(self))}
 
     def on_mount(self) -> None:
