@@ -3,6 +3,7 @@
     python benchmarks/bench_stories.py --count 5000           # generated store
     python benchmarks/bench_stories.py --store /path/to/store  # one with .stories.json
     python benchmarks/bench_stories.py --speed 100000         # in memory, no files
+    python benchmarks/bench_stories.py --index STORE --cache INDEX --changed 200
 
 Quality: a store made by ``generate_stories.py`` (made under
 ``benchmarks/stores/`` when missing) is read with the app's reader
@@ -22,6 +23,13 @@ all of them (from raw URLs, and again with the URL hashes given, as the
 index keeps them), the same under ``tracemalloc`` (peak and retained memory
 of the grouping, the documents themselves excluded), and small incremental
 adds and removes.
+
+Index: ``--index STORE --cache INDEX`` times what the app's helper process
+does (`reader.stories.service.group_index`) on an index the app built, each
+run in a fresh process: grouping every file (the kept grouping deleted
+first), then starting from the kept grouping with ``--changed`` files
+logged as written since (as a warm start after files changed). Prints wall
+and CPU time, peak memory (VmHWM) and the kept grouping's size.
 Target at 100,000: sketches and grouping together within about 3 s (10% of
 a cold index), memory within about 40 MB.
 """
@@ -45,7 +53,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks import generate_stories  # noqa: E402
 from reader.store.files import ParseError, read_article, scan  # noqa: E402
 from reader.stories import group as grouping  # noqa: E402
-from reader.stories.group import Stories, StoryDoc, _url_hashes  # noqa: E402
+from reader.stories.group import Stories, StoryDoc  # noqa: E402
 from reader.stories.text import sketch  # noqa: E402
 
 STORES = HERE / "stores"
@@ -187,20 +195,7 @@ def speed(count: int, seed: int) -> None:
     stories = Stories()
     stories.add(docs)
     group_s = time.perf_counter() - started
-    # The same with the URL hashes worked out before (as the index keeps them).
     del stories
-    hashed = [
-        StoryDoc(
-            d.path, d.published, d.quality, (), (), d.sketch,
-            own_hashes=tuple(_url_hashes(d.urls)), related_hashes=tuple(_url_hashes(d.related)),
-        )
-        for d in docs
-    ]  # fmt: skip
-    gc.collect()
-    started = time.perf_counter()
-    Stories().add(hashed)
-    hashed_s = time.perf_counter() - started
-    del hashed
     # Memory in a second run: tracemalloc slows allocations down many times.
     gc.collect()
     tracemalloc.start()
@@ -212,7 +207,6 @@ def speed(count: int, seed: int) -> None:
     print(f"{count} articles (generated in memory, seed {seed})")
     print(f"  sketch {sketch_s:.2f} s ({sketch_s / count * 1e6:.1f} µs an article)")
     print(f"  group  {group_s:.2f} s (one add); total {sketch_s + group_s:.2f} s")
-    print(f"  group  {hashed_s:.2f} s with the URL hashes given")
     print(f"  memory: peak {peak / 1e6:.1f} MB, retained {current / 1e6:.1f} MB (tracemalloc)")
     print(
         f"  stories {len(stories)}, true {len(set(truth.values()))}; "
@@ -232,12 +226,75 @@ def speed(count: int, seed: int) -> None:
     print(f"  one article: remove {removed * 1e3:.2f} ms, add {added * 1e3:.2f} ms")
 
 
+def _group_once(store: str, cache: str) -> None:
+    """(a fresh process) `group_index` once; print its figures as one line."""
+    import resource
+
+    from reader.store.index import StoreIndex
+    from reader.stories.service import group_index
+
+    with StoreIndex(Path(store), Path(cache)) as index:
+        wall, cpu = time.perf_counter(), time.process_time()
+        grouper, changes = group_index(index)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        kept = index.story_state()
+    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # VmHWM on Linux
+    size = len(kept[1]) / 1e6 if kept else 0.0
+    print(
+        f"{wall:.2f} s wall, {cpu:.2f} s CPU, peak {hwm:.0f} MB, {len(grouper)} stories,"
+        f" {len(changes)} changes sent, kept grouping {size:.1f} MB"
+    )
+
+
+def index_run(store: Path, cache: Path, changed: int) -> None:
+    import sqlite3
+    import subprocess
+
+    def run(what: str) -> None:
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[3]);"
+            "from benchmarks.bench_stories import _group_once;"
+            "_group_once(sys.argv[1], sys.argv[2])"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(store), str(cache), str(HERE.parent)],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        print(f"  {what}: {out}")
+
+    conn = sqlite3.connect(cache)
+    files = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+    print(f"{store} ({files} articles), index {cache}")
+    conn.execute("DELETE FROM story_state")
+    conn.commit()
+    run("every file grouped")
+    # Files written since the grouping was kept, as a warm start finds them.
+    with conn:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('written', '1') ON CONFLICT (key)"
+            " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO story_log (path, at) SELECT path,"
+            " (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'written')"
+            " FROM files ORDER BY random() LIMIT ?",
+            (changed,),
+        )
+    conn.close()
+    run(f"kept grouping, {changed} files logged")
+    size = cache.stat().st_size / 1e6
+    print(f"  index file {size:.0f} MB")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=5000, help="articles (default 5000)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--store", type=Path, help="a store with .stories.json")
     parser.add_argument("--speed", type=int, metavar="N", help="speed run on N articles")
+    parser.add_argument("--index", type=Path, metavar="STORE", help="group the index of STORE")
+    parser.add_argument("--cache", type=Path, help="the index file (with --index)")
+    parser.add_argument("--changed", type=int, default=200, help="files logged (with --index)")
     parser.add_argument("--threshold", type=float, help="override THRESHOLD")
     parser.add_argument("--window", type=float, metavar="HOURS", help="override WINDOW")
     args = parser.parse_args(argv)
@@ -247,6 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         grouping.WINDOW = int(args.window * 3600)
     if args.speed:
         speed(args.speed, args.seed)
+        return 0
+    if args.index:
+        if args.cache is None:
+            parser.error("--index needs --cache")
+        index_run(args.index.resolve(), args.cache, args.changed)
         return 0
     root = args.store
     if root is None:

@@ -280,6 +280,25 @@ def test_another_format_version_is_rebuilt(tmp_path: Path, index_path: Path, ver
         assert index.count() == 0
 
 
+def test_an_index_of_format_2_gains_the_story_tables_and_keeps_its_rows(
+    tmp_path: Path, index_path: Path
+) -> None:
+    with StoreIndex(store_root(tmp_path), index_path) as index:
+        index.put([make_row()])
+    conn = sqlite3.connect(index_path)
+    conn.execute("DROP TABLE story_state")
+    conn.execute("DROP TABLE story_log")
+    conn.execute("PRAGMA user_version=2")
+    conn.commit()
+    conn.close()
+    with StoreIndex(store_root(tmp_path), index_path) as index:
+        assert index.notice is None and index.count() == 1
+        assert index.story_state() is None
+    conn = sqlite3.connect(index_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
 def test_unexpected_tables_are_rebuilt(tmp_path: Path, index_path: Path) -> None:
     with StoreIndex(store_root(tmp_path), index_path) as index:
         index.put([make_row()])

@@ -534,3 +534,60 @@ def test_stories_import_no_user_interface() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_kept_grouping_reads_back_and_goes_on_as_the_original(docs400: list[StoryDoc]) -> None:
+    rng = random.Random(5)
+    first, later = docs400[:300], docs400[300:]
+    original = Stories()
+    original.add(first)
+    original.remove([d.path for d in rng.sample(first, 40)])  # dead slots too
+    data = original.to_bytes()
+    copy = Stories.from_bytes(data)
+    assert copy.stories() == original.stories()
+    assert len(copy) == len(original)
+    assert copy.to_bytes() == data
+    # Both go on the same way: adds, removals, a story split.
+    for stories in (original, copy):
+        add_in_chunks(stories, later, random.Random(1))
+        stories.remove([d.path for d in later[::3]])
+    assert copy.stories() == original.stories()
+    assert copy.stories() == group([d for d in docs400 if d.path in copy])
+    empty = Stories.from_bytes(Stories().to_bytes())
+    assert empty.stories() == {} and len(empty) == 0
+
+
+def test_a_damaged_or_foreign_grouping_is_refused(
+    docs400: list[StoryDoc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stories = Stories()
+    stories.add(docs400[:120])
+    data = stories.to_bytes()
+    for cut in (0, 10, len(data) // 2, len(data) - 1):
+        with pytest.raises(ValueError):
+            Stories.from_bytes(data[:cut])
+    with pytest.raises(ValueError):
+        Stories.from_bytes(data + b"\0")
+    with pytest.raises(ValueError):
+        Stories.from_bytes(b"x" * len(data))
+    # Kept with other settings: not reused.
+    monkeypatch.setattr(grouping, "THRESHOLD", 0.5)
+    with pytest.raises(ValueError):
+        Stories.from_bytes(data)
+    monkeypatch.undo()
+    # Bytes flipped anywhere: refused, or a grouping that still works.
+    rng = random.Random(3)
+    refused = 0
+    for _ in range(300):
+        damaged = bytearray(data)
+        at = rng.randrange(len(damaged))
+        damaged[at] ^= 1 << rng.randrange(8)
+        try:
+            copy = Stories.from_bytes(bytes(damaged))
+        except ValueError:
+            refused += 1
+            continue
+        copy.add(docs400[120:140])
+        copy.remove([docs400[0].path, docs400[125].path])
+        copy.stories()
+    assert refused > 0

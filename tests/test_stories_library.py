@@ -6,6 +6,7 @@ cold one, followed through live changes, and asked for by queries
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from reader.library.library import Library
 from reader.search.query import parse
 from reader.store.files import parse_row_bytes, read_file, scan
 from reader.store.index import StoreIndex
+from reader.stories import service
 from reader.triage.state import State
 from tests.conftest import StoreMaker, article_text
 from tests.test_library import load
@@ -203,6 +205,10 @@ def test_a_live_change_joins_and_leaves_a_story(make_store: StoreMaker, tmp_path
         assert frozenset({"a.md", "f.md"}) in partition(library)
         change("f.md", None)
         assert all("a.md" not in story for story in partition(library))
+        # A change that keeps an article in its story.
+        change("d2.md", article_text("Tromsø glacier museum opens with ice tunnel exhibits",
+                                     date="2026-03-01T11:30:00Z"))  # fmt: skip
+        assert frozenset({"d1.md", "d2.md", "d3.md"}) in partition(library)
 
 
 def test_queries_know_stories(make_store: StoreMaker, tmp_path: Path) -> None:
@@ -277,3 +283,136 @@ def test_a_warm_start_with_nothing_changed_groups_nothing(
             warm = Library(root, index=index, state=state)
             load(warm)
             assert not index.stories_current()  # f.md was written since
+
+
+def _rewrite(root: Path, name: str, text: str | None) -> None:
+    if text is None:
+        (root / name).unlink()
+    else:
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def _no_build(index: object) -> None:
+    raise AssertionError("every file was grouped again")
+
+
+def test_a_warm_start_regroups_only_the_files_logged_since(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            loaded(root, state, index)
+            kept = index.story_state()
+            assert kept is not None and index.story_log(kept[0]) == []
+        # While newsdesk is closed: f now links to a's page, b tells
+        # another story, d3 is deleted and g copies c's page.
+        _rewrite(root, "f.md", article_text("Council budget", url="https://four.example/budget",
+                                            extra=related("https://one.example/wall")))  # fmt: skip
+        _rewrite(root, "b.md", article_text("Parking fees rise", url="https://two.example/fees"))
+        _rewrite(root, "d3.md", None)
+        _rewrite(root, "g.md", article_text("Rail fares", url="https://three.example/fares"))
+        # d2 is reworded a little and stays in its story.
+        _rewrite(root, "d2.md", article_text("Tromsø glacier museum opens with ice tunnel exhibits",
+                                             provider="Arctic Daily", date="2026-03-01T11:30:00Z",
+                                             url="https://arctic.example/museum"))  # fmt: skip
+        monkeypatch.setattr(service, "build", _no_build)
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            load(warm)
+            kept = index.story_state()
+            assert kept is not None
+            assert sorted(index.story_log(kept[0])) == ["b.md", "d2.md", "d3.md", "f.md", "g.md"]
+            warm.group_now()
+            regrouped = partition(warm)
+            assert index.stories_current()
+            grouper = warm._grouper
+            assert grouper is not None
+            assert set(grouper.stories()) == set(warm.path_index)  # d3 is gone
+        monkeypatch.undo()
+        with State(tmp_path / "other.sqlite3") as other:
+            fresh = partition(loaded(root, other))  # every file, grouped afresh
+        assert (
+            regrouped
+            == fresh
+            == {
+                frozenset({"a.md", "f.md"}),
+                frozenset({"c.md", "c-copy.md", "g.md"}),
+                frozenset({"d1.md", "d2.md"}),
+            }
+        )
+        # What the index kept is what a third start shows.
+        with StoreIndex(root, cache) as index:
+            third = Library(root, index=index, state=state)
+            load(third)
+            assert partition(third) == fresh
+
+
+def test_stories_changed_live_and_changed_back_while_closed_come_out_right(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+    budget = article_text("Council approves budget", url="https://four.example/budget",
+                          date="2026-03-04T08:00:00Z")  # fmt: skip
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            library = loaded(root, state, index)
+            # Live: f joins a's story, and the index's stories say so.
+            linked = related("https://one.example/wall")
+            _rewrite(
+                root,
+                "f.md",
+                article_text("Council budget", url="https://four.example/budget", extra=linked),
+            )
+            entry = next(entry for entry in scan(root) if entry.path == "f.md")
+            row = parse_row_bytes(read_file(root / "f.md")[0], entry)
+            index.put([row])
+            library.apply_updates(library.hand_over({"f.md": row}))
+            assert frozenset({"a.md", "b.md", "f.md"}) in partition(library)
+            assert index.stories()["f.md"] == index.stories()["a.md"]
+        # Closed: f goes back to what it was.
+        _rewrite(root, "f.md", budget)
+        monkeypatch.setattr(service, "build", _no_build)
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            load(warm)
+            warm.group_now()
+            assert partition(warm) == EXPECTED
+            assert "f.md" not in index.stories()
+            assert set(index.stories()) == {p for story in EXPECTED for p in story}
+
+
+def test_a_damaged_kept_grouping_means_grouping_every_file_once(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            loaded(root, state, index)
+        conn = sqlite3.connect(cache)
+        conn.execute("UPDATE story_state SET data = substr(data, 1, 100)")
+        conn.commit()
+        conn.close()
+        _rewrite(root, "f.md", article_text("Rail fares", url="https://three.example/fares"))
+        built: list[object] = []
+        real_build = service.build
+
+        def counted(index: object) -> object:
+            built.append(index)
+            return real_build(index)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(service, "build", counted)
+            with StoreIndex(root, cache) as index:
+                warm = Library(root, index=index, state=state)
+                load(warm)
+                warm.group_now()
+                assert len(built) == 1
+                assert frozenset({"c.md", "c-copy.md", "f.md"}) in partition(warm)
+                kept = index.story_state()
+                assert kept is not None
+                # Kept afresh: readable again.
+                assert service.Stories.from_bytes(kept[1]).stories()

@@ -22,12 +22,20 @@ Layout (`SCHEMA_VERSION` is kept in `PRAGMA user_version`)::
     problems(path TEXT PRIMARY KEY, mtime_ns, size, reason)
     links(path TEXT PRIMARY KEY, urls TEXT)    -- what story grouping matches
     stories(path TEXT PRIMARY KEY, story TEXT) -- members of stories of two or more
+    story_state(id INTEGER PRIMARY KEY, at INTEGER, data BLOB) -- the grouping itself
+    story_log(path TEXT PRIMARY KEY, at INTEGER) -- files written since it was kept
 
 `links` holds, per article that has any, its AMP addresses and its
 related items' (`reader.stories.storage`): what story grouping links on,
 which a row does not hold. `stories` keeps the story
 of every article grouped with another, so that a warm start shows the
-stories at once and regroups only the files that changed.
+stories at once. `story_state` keeps the grouping's own arrays
+(`Stories.to_bytes`, about 300 bytes an article) as of the `written()`
+count `at`; once a grouping has started, every path written or removed
+goes to `story_log` with the count after its write, so a later start reads
+the grouping back and regroups only the files logged since (see
+`reader.stories.service`). A first (cold) load logs nothing: no grouping
+has started, and the first one reads every file anyway.
 
 `files` has one column per field of `Row`, in its order. The provider,
 domain, topics, category and type are ids of `labels` (topics as one label,
@@ -49,17 +57,18 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reader import gc_pause
 from reader.model import Problem, Row
 from reader.private import create_private, private_dir, tighten_private
 from reader.sqlite_wal import write_ahead
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+_T = TypeVar("_T")
 TOPIC_SEP = "\x1f"
 """Joins a row's topics in one column. Cleaned text never holds it (it is a
 control character), so splitting gives the topics back exactly."""
@@ -105,7 +114,15 @@ _TABLES = {
     "files_by_date": "CREATE INDEX files_by_date ON files (published DESC)",
     "links": f"CREATE TABLE links (path TEXT PRIMARY KEY, urls TEXT NOT NULL){_STRICT}",
     "stories": f"CREATE TABLE stories (path TEXT PRIMARY KEY, story TEXT NOT NULL){_STRICT}",
+    "story_state": (
+        "CREATE TABLE story_state (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+        f" data BLOB NOT NULL){_STRICT}"
+    ),
+    "story_log": (f"CREATE TABLE story_log (path TEXT PRIMARY KEY, at INTEGER NOT NULL){_STRICT}"),
 }
+_ADDED_IN_3 = ("story_state", "story_log")
+"""Tables format 3 added to format 2: an index of format 2 gets them, and
+keeps its rows."""
 
 _NEWEST = (
     "SELECT f.path, f.title, p.value, d.value, f.published, f.quality, f.heat, t.value,"
@@ -178,6 +195,19 @@ def _bump(conn: sqlite3.Connection) -> None:
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('written', '1') ON CONFLICT (key)"
         " DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+    )
+
+
+def _log_stories(conn: sqlite3.Connection, paths: Sequence[object]) -> None:
+    """Log paths just written or removed for the grouping, once one has
+    started (`StoreIndex.start_story_log`), with the write count after."""
+    if not paths or not _meta_int(conn, "story_log"):
+        return
+    at = _meta_int(conn, "written")
+    StoreIndex._insert(
+        conn,
+        f"INSERT OR REPLACE INTO story_log (path, at) VALUES ({_TEXT}, ?)",
+        [(path, at) for path in paths],
     )
 
 
@@ -340,6 +370,11 @@ class StoreIndex:
         if version == 0 and not schema:
             self._create(conn)
             return None
+        if version == 2 and schema == {
+            name: sql for name, sql in _TABLES.items() if name not in _ADDED_IN_3
+        }:
+            self._upgrade(conn)
+            return self._check(conn)
         if version != SCHEMA_VERSION:
             return f"it was written by another version of newsdesk (format {version})"
         if schema != _TABLES:
@@ -360,6 +395,20 @@ class StoreIndex:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('store', ?)", (str(self.store),)
                 )
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection) -> None:
+        """Format 2 to 3: the new tables, the rows kept."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 2:
+                for name in _ADDED_IN_3:
+                    conn.execute(_TABLES[name])
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -585,10 +634,17 @@ class StoreIndex:
             written += self._insert(conn, _INSERT_PROBLEM, problem_values)
             self._put_links(conn, rows)
             _bump(conn)
+            _log_stories(conn, [v[0] for v in row_values] + [v[0] for v in problem_values])
             # (A cold index has no problems to look up, 100,000 times.)
             if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
                 conn.executemany(
                     "DELETE FROM problems WHERE path = ?", [(v[0],) for v in row_values]
+                )
+            # A file written leaves its story until it is grouped again, as
+            # the app shows it (`Library`): the two agree on what changed.
+            if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM stories)").fetchone()[0]:
+                conn.executemany(
+                    f"DELETE FROM stories WHERE path = {_TEXT}", [(v[0],) for v in row_values]
                 )
             if problem_values:
                 for table in ("files", "links", "stories"):
@@ -676,6 +732,7 @@ class StoreIndex:
             for table in ("files", "problems", "links", "stories"):
                 conn.executemany(f"DELETE FROM {table} WHERE path = ?", keys)
             _bump(conn)
+            _log_stories(conn, [key[0] for key in keys])
 
     def _put_links(self, conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
         """Each row's `links` (a row without any has none kept)."""
@@ -696,18 +753,61 @@ class StoreIndex:
         if drop and conn.execute("SELECT EXISTS (SELECT 1 FROM links)").fetchone()[0]:
             conn.executemany(f"DELETE FROM links WHERE path = {_TEXT}", drop)
 
-    def story_inputs(self, chunk: int = 5_000) -> Iterator[tuple[Any, ...]]:
-        """What story grouping reads of every file: path, published, quality,
-        title, excerpt, web_url and its links ("" when none), without making
-        rows, a few thousand at a time (their texts are let go as they are
-        read). Holds the index's lock until it is read to the end."""
+    def story_inputs(
+        self, paths: Iterable[str] | None = None, chunk: int = 5_000
+    ) -> Iterator[tuple[Any, ...]]:
+        """What story grouping reads of every file (or of those of `paths`
+        that are here): path, published, quality, title, excerpt, web_url
+        and its links ("" when none), without making rows, a few thousand at
+        a time (their texts are let go as they are read). Holds the index's
+        lock until it is read to the end."""
+        sql = (
+            "SELECT f.path, f.published, f.quality, f.title, f.excerpt, f.web_url,"
+            " coalesce(l.urls, '') FROM files AS f LEFT JOIN links AS l ON l.path = f.path"
+        )
         with self._lock:
-            cursor = self._conn.execute(
-                "SELECT f.path, f.published, f.quality, f.title, f.excerpt, f.web_url,"
-                " coalesce(l.urls, '') FROM files AS f LEFT JOIN links AS l ON l.path = f.path"
-            )
-            while part := cursor.fetchmany(chunk):
-                yield from part
+            if paths is None:
+                cursor = self._conn.execute(sql)
+                while part := cursor.fetchmany(chunk):
+                    yield from part
+                return
+            wanted = [p for p in map(_utf8_or_none, paths) if p is not None]
+            for start in range(0, len(wanted), 500):
+                some = wanted[start : start + 500]
+                marks = ", ".join([_TEXT] * len(some))
+                yield from self._conn.execute(f"{sql} WHERE f.path IN ({marks})", some)
+
+    def start_story_log(self) -> None:
+        """Log every path written or removed from now on (`story_log`)."""
+        with self._lock, self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('story_log', '1')")
+
+    def story_state(self) -> tuple[int, bytes] | None:
+        """(the `written()` count it was kept at, the grouping's bytes), or
+        None when no grouping was kept."""
+        return self.read_story_state(lambda blob: blob.read())
+
+    def read_story_state(self, read: Callable[[Any], _T]) -> tuple[int, _T] | None:
+        """(the `written()` count the grouping was kept at, `read` of its
+        bytes as a file, read a piece at a time), or None when no grouping
+        was kept."""
+        with self._lock:
+            found = self._conn.execute("SELECT at FROM story_state WHERE id = 0").fetchone()
+            if found is None:
+                return None
+            with self._conn.blobopen("story_state", "data", 0, readonly=True) as blob:
+                return int(found[0]), read(blob)
+
+    def story_log(self, since: int) -> list[str]:
+        """The paths written or removed after the `written()` count `since`,
+        as far as the log knows (see `start_story_log`)."""
+        with self._lock:
+            return [
+                path
+                for (path,) in self._conn.execute(
+                    "SELECT path FROM story_log WHERE at > ?", (since,)
+                )
+            ]
 
     def written(self) -> int:
         """A number that grows whenever files are written or removed."""
@@ -727,14 +827,31 @@ class StoreIndex:
             return dict(self._conn.execute("SELECT path, story FROM stories").fetchall())
 
     def set_stories(
-        self, changed: Mapping[str, str | None], *, grouped_at: int | None = None
+        self,
+        changed: Mapping[str, str | None],
+        *,
+        grouped_at: int | None = None,
+        state: tuple[int, Sequence[bytes | memoryview]] | None = None,
     ) -> None:
         """Keep each path's story id (None: alone in its story); with
         `grouped_at`, the stories kept are those of the files as they were at
-        that `written()` count (see `stories_current`)."""
-        if not changed and grouped_at is None:
+        that `written()` count (see `stories_current`); with `state`, the
+        grouping itself as of a `written()` count, in pieces written one
+        after the other (see `story_state`), and the log up to that count is
+        dropped."""
+        if not changed and grouped_at is None and state is None:
             return
         with self._lock, self._transaction() as conn:
+            if state is not None:
+                at, pieces = state
+                conn.execute(
+                    "INSERT OR REPLACE INTO story_state (id, at, data) VALUES (0, ?, zeroblob(?))",
+                    (at, sum(len(memoryview(piece).cast("B")) for piece in pieces)),
+                )
+                with conn.blobopen("story_state", "data", 0) as blob:
+                    for piece in pieces:
+                        blob.write(piece)
+                conn.execute("DELETE FROM story_log WHERE at <= ?", (at,))
             if grouped_at is not None:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('grouped', ?)",

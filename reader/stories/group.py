@@ -77,17 +77,21 @@ cap, incremental `add` and `remove` give exactly the partition of a bulk
 
 from __future__ import annotations
 
+import io
 import math
+import struct
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, islice, repeat
-from operator import and_, eq, lshift, or_, rshift
+from operator import and_, eq, le, lshift, or_, rshift
+from typing import Any, Protocol
 from zlib import adler32, crc32
 
 from reader.stories.links import url_key
-from reader.stories.text import K, bands, similarity
+from reader.stories.text import FINGERPRINT, K, bands, similarity
 
 THRESHOLD = 0.3
 """Least estimated Jaccard similarity of a text edge."""
@@ -101,6 +105,10 @@ BUCKET_CAP = 32
 BULK = 512
 """An `add` of more articles than this (and than a quarter of those already
 here) sorts the indexes in bulk instead of inserting entry by entry."""
+
+STATE_VERSION = 1
+"""The layout of `Stories.to_bytes`; with the grouping's constants and the
+text fold's (`FINGERPRINT`), what a kept state must match to be used."""
 
 _NO_QUALITY = -(2**31)
 _MAX_MINUTE = 2**32 - 1
@@ -199,6 +207,64 @@ class _Postings:
         return self.vals[b][i:j]
 
 
+_MAGIC = b"newsdesk-stories"
+_HEADER = struct.Struct("<16sIQQQQQ")
+"""Magic, fingerprint, slots, live articles, stories, next story number,
+number of arrays."""
+_ARRAY = struct.Struct("<cQ")
+"""An array's type code and its length in bytes."""
+
+
+def _fingerprint() -> int:
+    """Whatever a grouping depends on besides its articles."""
+    params = (STATE_VERSION, K, THRESHOLD, WINDOW, BUCKET_CAP, sys.byteorder, FINGERPRINT)
+    return crc32(repr(params).encode())
+
+
+class Readable(Protocol):
+    """Where a kept grouping is read from: a file, a SQLite blob, a `BytesIO`."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _pack(header: bytes, arrays: Sequence[Sequence[array[Any] | bytes]]) -> list[memoryview]:
+    """``header``, then each array (given as pieces of one type code) with
+    its type code and length, as views of the arrays: no copy."""
+    out = [memoryview(header)]
+    for pieces in arrays:
+        views = [memoryview(piece).cast("B") for piece in pieces]
+        code = pieces[0].typecode if isinstance(pieces[0], array) else "B"
+        out.append(memoryview(_ARRAY.pack(code.encode(), sum(map(len, views)))))
+        out.extend(views)
+    return out
+
+
+def _read_exactly(stream: Readable, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError("stories state cut short")
+    return data
+
+
+def _unpack(stream: Readable, count: int) -> list[array[Any]]:
+    """``count`` arrays packed by `_pack`, read one at a time; ValueError
+    when the data is cut short, damaged or followed by more."""
+    out: list[array[Any]] = []
+    for _ in range(count):
+        code, size = _ARRAY.unpack(_read_exactly(stream, _ARRAY.size))
+        try:
+            a = array(code.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError("stories state damaged") from None
+        if size % a.itemsize or size > 1 << 40:
+            raise ValueError("stories state damaged")
+        a.frombytes(_read_exactly(stream, size))
+        out.append(a)
+    if stream.read(1):
+        raise ValueError("stories state has trailing bytes")
+    return out
+
+
 def _runs(groups: Sequence[int]) -> Iterator[tuple[int, int]]:
     """(start, end) of every run of two or more equal neighbours in ``groups``."""
     same = compress(range(len(groups) - 1), map(eq, groups, islice(groups, 1, None)))
@@ -275,6 +341,119 @@ class Stories:
         self._by_path = _Postings()  # hash64(path) -> slot
         self._by_url = _Postings()  # URL hash -> slot << 1 | related
         self._by_band = _Postings()  # band key << 32 | minute -> slot
+
+    # -- kept between runs ----------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The whole grouping as bytes (`from_bytes` reads it back): its
+        arrays as they are, so reading it costs a copy, not a regrouping.
+        About 300 bytes an article."""
+        return b"".join(self.pieces())
+
+    def pieces(self) -> list[memoryview]:
+        """`to_bytes` in pieces, views of the grouping's own arrays (valid
+        while it is not changed): to be written out without a copy."""
+        paths = "\0".join(self._paths).encode("utf-8", "surrogatepass")
+        arrays: list[Sequence[array[Any] | bytes]] = [
+            [paths],
+            [bytes(self._alive)],
+            [self._time],
+            [self._quality],
+            [self._sketch],
+            [bytes(self._sketch_len)],
+            [self._url_start],
+            [bytes(self._url_own)],
+            [self._url_hashes],
+            [self._comp_of],
+        ]
+        for index in (self._by_path, self._by_url, self._by_band):
+            arrays += [[array("Q", map(len, index.keys))], index.keys, index.vals]
+        header = _HEADER.pack(
+            _MAGIC,
+            _fingerprint(),
+            len(self._paths),
+            self._live,
+            self._stories,
+            self._next_comp,
+            len(arrays),
+        )
+        return _pack(header, arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Stories:
+        """A grouping kept by `to_bytes`. ValueError when it was kept by
+        another version or with other settings, or does not hold together
+        (a damaged file): the caller groups afresh."""
+        return cls.read(io.BytesIO(data))
+
+    @classmethod
+    def read(cls, stream: Readable) -> Stories:
+        """`from_bytes`, reading from ``stream`` an array at a time."""
+        header = _read_exactly(stream, _HEADER.size)
+        magic, fingerprint, n, live, stories, next_comp, count = _HEADER.unpack(header)
+        if magic != _MAGIC or fingerprint != _fingerprint():
+            raise ValueError("stories state of another version")
+        if count != 19:
+            raise ValueError("stories state damaged")
+        arrays = _unpack(stream, count)
+        self = cls()
+        try:
+            self._load(arrays, n, live, stories, next_comp)
+        except (IndexError, UnicodeDecodeError, TypeError) as error:
+            raise ValueError(f"stories state damaged: {error}") from None
+        return self
+
+    def _load(self, arrays: list[array[Any]], n: int, live: int, stories: int, nxt: int) -> None:
+        def check(ok: bool) -> None:
+            if not ok:
+                raise ValueError("stories state does not hold together")
+
+        paths_b, alive, time, quality, sketch, sketch_len = arrays[:6]
+        url_start, url_own, url_hashes, comp_of = arrays[6:10]
+        codes = "BBdiIBQBQi"
+        check(all(a.typecode == c for a, c in zip(arrays[:10], codes, strict=True)))
+        paths = paths_b.tobytes().decode("utf-8", "surrogatepass").split("\0") if n else []
+        check(len(paths) == n and all(len(a) == n for a in (alive, time, quality)))
+        check(len(sketch_len) == n and len(url_own) == n and len(comp_of) == n)
+        check(len(sketch) == n * K and len(url_start) == n + 1)
+        check(url_start[0] == 0 and url_start[-1] == len(url_hashes))
+        check(all(map(le, url_start, islice(url_start, 1, None))))
+        check(not n or (max(sketch_len) <= K and max(alive) <= 1))
+        check(sum(alive) == live and (not n or max(comp_of) < nxt))
+        comps: dict[int, list[int]] = {}
+        for slot in compress(range(n), map(le, repeat(0), comp_of)):
+            check(bool(alive[slot]))
+            comps.setdefault(comp_of[slot], []).append(slot)
+        for members in comps.values():
+            check(len(members) > 1)
+            smallest = min(members, key=paths.__getitem__)
+            members.remove(smallest)
+            members.insert(0, smallest)
+        check(stories == live - sum(map(len, comps.values())) + len(comps))
+        postings = []
+        for i, limit in ((10, n), (13, 2 * n), (16, n)):
+            lengths, keys, vals = arrays[i : i + 3]
+            check(lengths.typecode == "Q" and keys.typecode == "Q" and vals.typecode == "I")
+            check(len(lengths) == 256 and sum(lengths) == len(keys) == len(vals))
+            check(not vals or max(vals) < limit)
+            index = _Postings()
+            at = 0
+            for b, size in enumerate(lengths):
+                k = keys[at : at + size]
+                check(not k or (k[0] >> 56 == b and k[-1] >> 56 == b))
+                check(all(map(le, k, islice(k, 1, None))))
+                index.keys[b], index.vals[b] = k, vals[at : at + size]
+                at += size
+            postings.append(index)
+        self._paths = paths
+        self._alive = bytearray(alive)
+        self._time, self._quality, self._sketch = time, quality, sketch
+        self._sketch_len = bytearray(sketch_len)
+        self._url_start, self._url_own = url_start, bytearray(url_own)
+        self._url_hashes, self._comp_of = url_hashes, comp_of
+        self._comps, self._next_comp = comps, nxt
+        self._live, self._stories = live, stories
+        self._by_path, self._by_url, self._by_band = postings
 
     # -- queries ------------------------------------------------------------
 

@@ -10,6 +10,14 @@ that changed back to the index, and sends the app what changed. It then
 stays, holding the grouping, for the files that change while the app runs:
 each costs a fraction of a millisecond there.
 
+The grouping itself is kept in the index too (`Stories.to_bytes`, with
+the `written()` count it matches), and the index logs every file written
+or removed after that (`StoreIndex.story_log`). A later start reads the
+grouping back and regroups only the files logged since: at 100,000
+articles, a fraction of a second and a fraction of the memory of grouping
+them all. Whatever is wrong with the kept grouping (another version, other
+settings, damage) means grouping them all, once.
+
 The app shows the stories the index kept at once (a warm start's are
 right unless files changed), so a start waits for none of this.
 
@@ -88,6 +96,11 @@ def settle(grouper: Stories, kept: Mapping[str, str]) -> Changes:
     }
 
 
+KEEP_AFTER = 2_000
+"""Files regrouped since the grouping was last kept after which it is kept
+again (the log and the next start's work stay small)."""
+
+
 def build(index: Any) -> Stories:
     """The grouping of every row of `index` (a `StoreIndex`)."""
     grouper = Stories()
@@ -95,25 +108,68 @@ def build(index: Any) -> Stories:
     return grouper
 
 
+def kept_grouping(index: Any) -> tuple[Stories, list[str]] | None:
+    """The grouping the index kept, and the files logged since it was
+    kept; None when there is none that can be used."""
+    try:
+        kept = index.read_story_state(Stories.read)
+    except ValueError:
+        return None
+    if kept is None:
+        return None
+    at, grouper = kept
+    return grouper, index.story_log(at)
+
+
 def group_index(index: Any) -> tuple[Stories, Changes]:
-    """(any thread) Group the store of `index` here; the grouping and the
-    changes to the stories it kept, which are written back."""
+    """(any thread) Group the store of `index` here: the grouping the
+    index kept with the files logged since regrouped, else every file. The
+    grouping, and the changes to the stories the index kept, which are
+    written back (with the grouping, when it was made afresh or much
+    changed)."""
+    index.start_story_log()
     written = index.written()
-    grouper = build(index)
+    found = kept_grouping(index)
+    if found is None:
+        grouper, redone = build(index), -1
+    else:
+        grouper, paths = found
+        rows = list(index.story_inputs(paths))
+        here = {data[0] for data in rows}
+        grouper.remove([path for path in paths if path not in here])
+        grouper.add(doc_of(data) for data in rows)
+        redone = len(paths)
+        del rows, here, paths
     changes = settle(grouper, index.stories())
-    index.set_stories(changes, grouped_at=written)
+    keep = redone < 0 or redone > KEEP_AFTER
+    if redone < 0:
+        _give_back_memory()  # the build's texts and pairs, before the grouping is written
+    index.set_stories(
+        changes, grouped_at=written, state=(written, grouper.pieces()) if keep else None
+    )
     return grouper, changes
 
 
-def update(grouper: Stories, index: Any, rows: Iterable[RowData], gone: Iterable[str]) -> Changes:
-    """Files that changed, appeared (`rows`) or vanished (`gone`)."""
-    gone = list(gone)
+def update(
+    grouper: Stories,
+    index: Any,
+    rows: Iterable[RowData],
+    gone: Iterable[str],
+    *,
+    keep: bool = False,
+) -> Changes:
+    """Files that changed, appeared (`rows`) or vanished (`gone`); with
+    `keep`, the grouping is kept in the index too."""
+    gone, rows = list(gone), list(rows)
     changed = grouper.remove(gone) if gone else set()
     changed |= grouper.add(doc_of(data) for data in rows)
-    changes = changes_of(grouper, changed)
+    # A file written left its story in the app even when its id stayed.
+    changes = changes_of(grouper, changed.union(data[0] for data in rows))
     if index is not None:
         with contextlib.suppress(sqlite3.Error):
-            index.set_stories(changes, grouped_at=index.written())
+            written = index.written()
+            state = (written, grouper.pieces()) if keep else None
+            index.set_stories(changes, grouped_at=written, state=state)
     return changes
 
 
@@ -136,7 +192,8 @@ def serve(store: str, index_path: str, connection: Connection) -> None:
             return
         connection.send(("changes", changes))
         del changes
-        _give_back_memory()  # the build's texts and pairs: the grouping is 35 MB at 100k
+        _give_back_memory()  # what settling freed: the grouping is 35 MB at 100k
+        since_kept = 0
         while True:
             try:
                 message = connection.recv()
@@ -145,7 +202,11 @@ def serve(store: str, index_path: str, connection: Connection) -> None:
             if message[0] != "update":
                 return
             _, rows, gone = message
-            connection.send(("changes", update(grouper, index, rows, gone)))
+            since_kept += len(rows) + len(gone)
+            keep = since_kept > KEEP_AFTER
+            if keep:
+                since_kept = 0
+            connection.send(("changes", update(grouper, index, rows, gone, keep=keep)))
 
 
 def _give_back_memory() -> None:

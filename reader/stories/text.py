@@ -154,6 +154,10 @@ def _words(text: str) -> list[bytes]:
     return (data + b" ").replace(b"s ", b" ").split()
 
 
+FINGERPRINT = crc32(repr((K, BANDS, TITLE_BITS, _STOP_WORDS, _SPECIAL)).encode())
+"""Changes whenever a sketch or a band key of the same text would: a
+grouping kept by an older version is not reused (`Stories.from_bytes`)."""
+
 _STOP = frozenset(_words(_STOP_WORDS)) | frozenset(bytes([c]) for c in range(256))
 
 
