@@ -1087,11 +1087,11 @@ def markdown(info: dict[str, Any], results: dict[str, dict[str, dict[str, Any]]]
 
 
 def store_for(size: str, python: Path) -> Path:
-    """The generated store of `size` (1k, 10k, 100k, ...), made if missing."""
-    match = re.fullmatch(r"(\d+)k", size)
+    """The generated store of `size` (1k, 10k, 100k, 1m, ...), made if missing."""
+    match = re.fullmatch(r"(\d+)([km])", size)
     if not match:
-        raise SystemExit(f"bench_app: size {size!r} is not like 1k, 10k, 100k")
-    count = int(match.group(1)) * 1000
+        raise SystemExit(f"bench_app: size {size!r} is not like 1k, 10k, 100k, 1m")
+    count = int(match.group(1)) * (1000 if match.group(2) == "k" else 1_000_000)
     store = STORES / size
     marker = store / ".generated"
     if not marker.exists():

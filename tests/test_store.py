@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from reader.model import Problem
+from reader.store import files as files_module
 from reader.store.files import (
     SAMPLE_STORE,
     FileEntry,
@@ -145,6 +147,31 @@ def test_the_scan_comes_newest_first_in_a_store_of_dated_folders(make_store: Sto
         "2026/01/01-a.txt",
         "2025/12/31-a.txt",
     ]
+
+
+def test_a_large_folder_gives_its_first_listed_articles_before_the_whole_listing(
+    make_store: StoreMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"{i:03d}.txt": article_text(f"A{i}") for i in range(60)}
+    files |= {"000-sub/z.md": article_text("Z"), ".hidden.txt": article_text("H"), "x.json": "{}"}
+    root = make_store(files)
+    os.mkfifo(root / "fifo.txt")
+    monkeypatch.setattr(files_module, "LISTED_FIRST", 8)
+    listed = [entry.name for entry in os.scandir(root)][:8]
+    problems: list[Problem] = []
+    found = [entry.path for entry in scan(root, problems)]
+    # Every article once, the FIFO reported once, and nothing else.
+    assert sorted(found) == sorted([*(f"{i:03d}.txt" for i in range(60)), "000-sub/z.md"])
+    assert [p.path for p in problems] == ["fifo.txt"]
+    # The articles among the first names listed come first, then the rest
+    # in reverse name order.
+    first = sorted((n for n in listed if n.endswith(".txt") and n[0].isdigit()), reverse=True)
+    assert found[: len(first)] == first
+    rest = [path for path in found[len(first) :] if "/" not in path]
+    assert rest == sorted(rest, reverse=True)
+    # A folder no larger than that is listed whole first, as before.
+    monkeypatch.setattr(files_module, "LISTED_FIRST", 1000)
+    assert [entry.path for entry in scan(root)][:3] == ["059.txt", "058.txt", "057.txt"]
 
 
 def test_symlink_loops_do_not_hang_the_scan(make_store: StoreMaker) -> None:

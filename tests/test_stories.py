@@ -9,7 +9,7 @@ import os
 import random
 import subprocess
 import sys
-import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -439,17 +439,49 @@ def test_dead_slots_are_reclaimed(docs400: list[StoryDoc], monkeypatch: pytest.M
     assert stories.stories() == group(docs400)
 
 
-def test_a_crowded_band_key_is_capped() -> None:
+def test_a_crowded_band_key_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     # 3,000 articles with the same title within a day: every band key is
-    # shared by all of them; the cap bounds the work, the chain still holds.
+    # shared by all of them; the cap bounds the work, the chains still hold
+    # up to the largest story.
     docs = [
         doc(f"{i:05d}.txt", "Nordwind AG to cut jobs in Zürich", "", T0 + i * 20)
         for i in range(3000)
     ]
-    started = time.perf_counter()
+    checks = 0
+    real = grouping.similarity
+
+    def counted(a: Sequence[int], b: Sequence[int]) -> float:
+        nonlocal checks
+        checks += 1
+        return real(a, b)
+
+    monkeypatch.setattr(grouping, "similarity", counted)
     found = group(docs)
-    assert time.perf_counter() - started < 5
-    assert len(set(found.values())) == 1
+    assert checks <= len(docs) * grouping.BUCKET_CAP
+    sizes = sorted(Counter(found.values()).values())
+    assert sizes == [grouping.MAX_STORY] * 3
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_no_story_grows_past_the_largest(bulk: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A chain of look-alikes through a dense store stops at MAX_STORY, in a
+    # first grouping and one article at a time; removals split no more.
+    monkeypatch.setattr(grouping, "MAX_STORY", 25)
+    docs = [
+        doc(f"{i:03d}.txt", f"Harbour wall collapses in Portmere storm {i % 3}", "", T0 + i * 600)
+        for i in range(90)
+    ]
+    stories = Stories()
+    if bulk:
+        stories.add_all(docs)
+    else:
+        for d in docs:
+            stories.add([d])
+    sizes = Counter(stories.stories().values())
+    assert max(sizes.values()) == 25 and sum(sizes.values()) == 90
+    stories.remove([d.path for d in docs[::4]])
+    sizes = Counter(stories.stories().values())
+    assert max(sizes.values()) <= 25 and sum(sizes.values()) == 90 - len(docs[::4])
 
 
 SCRIPT = """
@@ -591,3 +623,19 @@ def test_a_damaged_or_foreign_grouping_is_refused(
         copy.remove([docs400[0].path, docs400[125].path])
         copy.stories()
     assert refused > 0
+
+
+def test_a_first_grouping_taken_one_at_a_time_is_the_same(docs400: list[StoryDoc]) -> None:
+    again = StoryDoc(docs400[5].path, *[getattr(docs400[9], f) for f in ("published", "quality",
+                     "urls", "related", "sketch")])  # fmt: skip
+    docs = [*docs400, again]  # a path twice: the last one wins, as in `add`
+    streamed = Stories()
+    streamed.add_all(iter(docs))
+    batch = Stories()
+    batch.add(docs)
+    assert streamed.stories() == batch.stories() == group(docs)
+    assert len(streamed) == len(batch)
+    assert streamed.story_of(again.path) == batch.story_of(again.path)
+    empty = Stories()
+    empty.add_all(iter(()))
+    assert empty.stories() == {}

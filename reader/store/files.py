@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -127,11 +128,24 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
     root_stat = root.stat()
     seen = {(root_stat.st_dev, root_stat.st_ino)}
     stack: list[tuple[str, str]] = [(str(root), "")]
+    found_any = False
     while stack:
         folder, prefix = stack.pop()
+        early: set[str] = set()
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name, reverse=True)
+                head = list(islice(it, LISTED_FIRST))
+                if len(head) == LISTED_FIRST and not found_any:
+                    # A large folder, and nothing found yet: its first
+                    # articles listed come out now, not after the whole
+                    # listing (a million names) is read and sorted.
+                    for entry in sorted(head, key=_name, reverse=True):
+                        found = _article(entry, prefix)
+                        if found is not None:
+                            early.add(entry.name)
+                            found_any = True
+                            yield found
+                entries = sorted(chain(head, it), key=_name, reverse=True)
         except OSError as error:
             if problems is not None and prefix:
                 problems.append(Problem(prefix.rstrip("/"), _os_reason(error)))
@@ -139,7 +153,7 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name.startswith(".") or name in early:
                 continue
             try:
                 st = entry.stat()
@@ -156,10 +170,35 @@ def scan(root: Path, problems: list[Problem] | None = None) -> Iterator[FileEntr
                 subfolders.append((entry.path, f"{prefix}{name}/"))
             elif name.lower().endswith(ARTICLE_SUFFIXES):
                 if stat.S_ISREG(st.st_mode):
+                    found_any = True
                     yield FileEntry(prefix + name, st.st_mtime_ns, st.st_size)
                 elif problems is not None:
                     problems.append(Problem(prefix + name, _not_regular(st.st_mode)))
         stack.extend(reversed(subfolders))
+
+
+LISTED_FIRST = 4096
+"""Entries of a folder listed before its first articles come out of `scan`
+when it has more (and none came out yet)."""
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _article(entry: os.DirEntry[str], prefix: str) -> FileEntry | None:
+    """The entry when it is an article file (a regular file with an
+    article's suffix, not hidden); anything else is left to the full pass."""
+    name = entry.name
+    if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
+        return None
+    try:
+        st = entry.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return FileEntry(prefix + name, st.st_mtime_ns, st.st_size)
 
 
 # -- parsing ----------------------------------------------------------------

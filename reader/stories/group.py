@@ -102,6 +102,13 @@ WINDOW = 48 * 3600
 BUCKET_CAP = 32
 """Most neighbours in time compared, on each side, under one band key."""
 
+MAX_STORY = 1_000
+"""Most articles in a story: an edge that would join two stories into a
+larger one is not followed. Stories of real news stay far below it; what it
+stops is a chain of look-alike articles running through a dense store (a
+generated store of 1,000,000 articles made one of 575,038), which would
+fold the list into one row and make every change to it cost seconds."""
+
 BULK = 512
 """An `add` of more articles than this (and than a quarter of those already
 here) sorts the indexes in bulk instead of inserting entry by entry."""
@@ -217,7 +224,16 @@ _ARRAY = struct.Struct("<cQ")
 
 def _fingerprint() -> int:
     """Whatever a grouping depends on besides its articles."""
-    params = (STATE_VERSION, K, THRESHOLD, WINDOW, BUCKET_CAP, sys.byteorder, FINGERPRINT)
+    params = (
+        STATE_VERSION,
+        K,
+        THRESHOLD,
+        WINDOW,
+        BUCKET_CAP,
+        MAX_STORY,
+        sys.byteorder,
+        FINGERPRINT,
+    )
     return crc32(repr(params).encode())
 
 
@@ -281,13 +297,17 @@ def _runs(groups: Sequence[int]) -> Iterator[tuple[int, int]]:
 
 class _Union:
     """Union-find over slots, where a slot already in a story stands for its
-    whole story (node ``-(number + 1)``)."""
+    whole story (node ``-(number + 1)``). A union that would make a story
+    of more than `MAX_STORY` articles is not made."""
 
-    __slots__ = ("_comp_of", "parent")
+    __slots__ = ("_comp_of", "_comps", "parent", "size")
 
-    def __init__(self, comp_of: array[int]) -> None:
+    def __init__(self, comp_of: array[int], comps: dict[int, list[int]]) -> None:
         self._comp_of = comp_of
+        self._comps = comps
         self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        """Root -> articles in its group."""
 
     def find(self, x: int) -> int:
         """The root of node ``x``."""
@@ -299,15 +319,26 @@ class _Union:
             parent[x], x = root, parent[x]
         return root
 
+    def _size(self, root: int) -> int:
+        size = self.size.get(root)
+        if size is None:
+            size = 1 if root >= 0 else len(self._comps[-root - 1])
+        return size
+
     def union(self, a: int, b: int) -> None:
         comp_of = self._comp_of
         ca, cb = comp_of[a], comp_of[b]
         ra = self.find(a if ca < 0 else -ca - 1)
         rb = self.find(b if cb < 0 else -cb - 1)
         if ra != rb:
-            low = min(ra, rb)
-            self.parent[max(ra, rb)] = low
+            size = self._size(ra) + self._size(rb)
+            if size > MAX_STORY:
+                return
+            low, high = min(ra, rb), max(ra, rb)
+            self.parent[high] = low
             self.parent.setdefault(low, low)
+            self.size.pop(high, None)
+            self.size[low] = size
 
     def groups(self) -> list[list[int]]:
         """The nodes of every group of two or more."""
@@ -537,6 +568,27 @@ class Stories:
 
     # -- changes ------------------------------------------------------------
 
+    def add_all(self, docs: Iterable[StoryDoc]) -> None:
+        """Group articles into an empty grouping, as one `add` would, but
+        taking them one at a time from ``docs``: a first grouping holds the
+        grouping's arrays, never the articles (at 1,000,000 articles, a list
+        of them was some 2 GB)."""
+        if self._paths:
+            self.add(docs)
+            return
+        for doc in docs:
+            self._append(doc, True)
+        if not self._paths:
+            return
+        for index in (self._by_path, self._by_url, self._by_band):
+            index.sort()
+        self._drop_repeats(0)
+        union = _Union(self._comp_of, self._comps)
+        self._bulk_edges(0, union)
+        self._apply(union, range(len(self._paths)), {})
+        del union
+        self._maybe_compact()
+
     def add(self, docs: Iterable[StoryDoc]) -> set[str]:
         """Add articles (or replace those already here by path); return the
         paths whose story id changed, the new ones included."""
@@ -556,7 +608,7 @@ class Stories:
         for doc in batch:
             self._append(doc, bulk)
         new = range(first, len(self._paths))
-        union = _Union(self._comp_of)
+        union = _Union(self._comp_of, self._comps)
         if bulk:
             for index in (self._by_path, self._by_url, self._by_band):
                 index.sort()
@@ -870,7 +922,7 @@ class Stories:
             self._store(*row, bulk=True)
         for index in (self._by_path, self._by_url, self._by_band):
             index.sort()
-        union = _Union(self._comp_of)
+        union = _Union(self._comp_of, self._comps)
         self._bulk_edges(0, union)
         self._apply(union, range(len(self._paths)), {})
 

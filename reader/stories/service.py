@@ -104,7 +104,7 @@ again (the log and the next start's work stay small)."""
 def build(index: Any) -> Stories:
     """The grouping of every row of `index` (a `StoreIndex`)."""
     grouper = Stories()
-    grouper.add(doc_of(data) for data in index.story_inputs())
+    grouper.add_all(doc_of(data) for data in index.story_inputs())
     return grouper
 
 
