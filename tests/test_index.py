@@ -178,6 +178,11 @@ def test_problems_are_kept_and_a_path_is_a_row_or_a_problem(
         assert index.problems() == [FileProblem("a.txt", 7, 8, "empty file")]
         index.remove(["a.txt", "bad.txt", "never-there.txt"])
         assert index.count() == 0
+        # A name beyond ASCII (written as UTF-8) stops being a problem too.
+        index.put([], [FileProblem("café.txt", 5, 6, "bad YAML: oops")])
+        index.put([make_row("café.txt")])
+        assert index.problems() == []
+        assert [row.path for row in index.rows()] == ["café.txt"]
 
 
 def test_a_value_sqlite_cannot_hold_skips_that_row_only(tmp_path: Path, index_path: Path) -> None:

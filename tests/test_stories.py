@@ -5,12 +5,13 @@ articles come and go."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -639,3 +640,61 @@ def test_a_first_grouping_taken_one_at_a_time_is_the_same(docs400: list[StoryDoc
     empty = Stories()
     empty.add_all(iter(()))
     assert empty.stories() == {}
+
+
+def test_reclaiming_dead_slots_keeps_capped_stories_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With the cap reached, the stories depend on the order articles came
+    # in: b links a and c, but a story holds two. Reclaiming dead slots must
+    # not draw them again.
+    monkeypatch.setattr(grouping, "MAX_STORY", 2)
+    monkeypatch.setattr(grouping, "BULK", 1)
+    a = doc("a.txt", "Harbour wall", urls=["https://one.example/a"])
+    c = doc("c.txt", "Rail fares", urls=["https://one.example/c"])
+    b = doc("b.txt", "Budget", related=["https://one.example/a", "https://one.example/c"])
+    # One at a time, in the order that pairs b other than a first grouping does.
+    bulk = group([a, b, c])
+    order = (c, b, a) if bulk["a.txt"] == bulk["b.txt"] else (a, b, c)
+    stories = Stories()
+    for d in order:
+        stories.add([d])
+    before = stories.stories()
+    assert len(set(before.values())) == 2 and before != bulk
+    fillers = [doc(f"z{i}.txt", f"Filler {i}") for i in range(6)]
+    stories.add(fillers)
+    changed = stories.remove([d.path for d in fillers])  # dead slots outnumber live: reclaimed
+    assert len(stories._paths) == 3
+    assert changed == {d.path for d in fillers}
+    assert stories.stories() == before
+
+
+def test_a_kept_grouping_with_impossible_values_is_refused(docs400: list[StoryDoc]) -> None:
+    import struct
+
+    stories = Stories()
+    stories.add(docs400[:50])
+
+    def kept_with(change: Callable[[Stories], None]) -> bytes:
+        copy = Stories.from_bytes(stories.to_bytes())
+        change(copy)
+        return copy.to_bytes()  # a consistent checksum: only the checks can refuse it
+
+    def far_story_number(s: Stories) -> None:
+        s._next_comp = 2**31
+
+    def endless_time(s: Stories) -> None:
+        s._time[3] = math.inf
+
+    def own_beyond_its_urls(s: Stories) -> None:
+        s._url_own[0] = 200
+
+    for change in (far_story_number, endless_time, own_beyond_its_urls):
+        with pytest.raises(ValueError):
+            Stories.from_bytes(kept_with(change))
+    # A byte changed after it was kept: the checksum says so.
+    data = bytearray(stories.to_bytes())
+    data[-5] ^= 0x10
+    with pytest.raises(ValueError, match="checksum"):
+        Stories.from_bytes(bytes(data))
+    assert struct.calcsize("<16sIIQQQQQ") < len(data)

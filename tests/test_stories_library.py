@@ -13,6 +13,7 @@ import pytest
 
 from reader.cli import main as cli_main
 from reader.library.library import Library
+from reader.model import Row
 from reader.search.query import parse
 from reader.store.files import parse_row_bytes, read_file, scan
 from reader.store.index import StoreIndex
@@ -416,3 +417,39 @@ def test_a_damaged_kept_grouping_means_grouping_every_file_once(
                 assert kept is not None
                 # Kept afresh: readable again.
                 assert service.Stories.from_bytes(kept[1]).stories()
+
+
+def test_a_change_written_but_not_yet_grouped_is_grouped_at_the_next_start(
+    make_store: StoreMaker, tmp_path: Path
+) -> None:
+    # The app writes files to the index before the grouping takes them in:
+    # it may quit with some written and not grouped. The next start must
+    # know, and group them from the log.
+    root = story_store(make_store)
+    cache = tmp_path / "index.sqlite3"
+
+    def row_of(name: str, text: str) -> Row:
+        _rewrite(root, name, text)
+        entry = next(entry for entry in scan(root) if entry.path == name)
+        return parse_row_bytes(read_file(root / name)[0], entry)
+
+    with State(tmp_path / "state.sqlite3") as state:
+        with StoreIndex(root, cache) as index:
+            loaded(root, state, index)
+            grouper, _ = service.group_index(index)
+            assert index.stories_current()
+            f = row_of("f.md", article_text("Rail fares", url="https://three.example/fares"))
+            e = row_of(
+                "e.md", article_text("Council budget", extra=related("https://one.example/wall"))
+            )
+            index.put([f])
+            index.put([e])  # written, but the app quits before it is grouped
+            service.update(grouper, index, [service.row_data(f)], [])
+            assert not index.stories_current()
+        with StoreIndex(root, cache) as index:
+            warm = Library(root, index=index, state=state)
+            load(warm)
+            warm.group_now()
+            assert frozenset({"a.md", "b.md", "e.md"}) in partition(warm)
+            assert frozenset({"c.md", "c-copy.md", "f.md"}) in partition(warm)
+            assert index.stories_current()

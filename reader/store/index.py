@@ -638,7 +638,7 @@ class StoreIndex:
             # (A cold index has no problems to look up, 100,000 times.)
             if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
                 conn.executemany(
-                    "DELETE FROM problems WHERE path = ?", [(v[0],) for v in row_values]
+                    f"DELETE FROM problems WHERE path = {_TEXT}", [(v[0],) for v in row_values]
                 )
             # A file written leaves its story until it is grouped again, as
             # the app shows it (`Library`): the two agree on what changed.

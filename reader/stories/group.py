@@ -85,8 +85,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress, islice, repeat
-from operator import and_, eq, le, lshift, or_, rshift
+from itertools import compress, count, islice, repeat
+from operator import and_, eq, le, lshift, or_, rshift, sub
 from typing import Any, Protocol
 from zlib import adler32, crc32
 
@@ -113,7 +113,7 @@ BULK = 512
 """An `add` of more articles than this (and than a quarter of those already
 here) sorts the indexes in bulk instead of inserting entry by entry."""
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 """The layout of `Stories.to_bytes`; with the grouping's constants and the
 text fold's (`FINGERPRINT`), what a kept state must match to be used."""
 
@@ -215,11 +215,15 @@ class _Postings:
 
 
 _MAGIC = b"newsdesk-stories"
-_HEADER = struct.Struct("<16sIQQQQQ")
-"""Magic, fingerprint, slots, live articles, stories, next story number,
-number of arrays."""
+_HEADER = struct.Struct("<16sIIQQQQQ")
+"""Magic, fingerprint, CRC-32 of all that follows, slots, live articles,
+stories, next story number, number of arrays."""
 _ARRAY = struct.Struct("<cQ")
 """An array's type code and its length in bytes."""
+
+
+def _finite_or_nan(t: float) -> bool:
+    return t != t or math.isfinite(t)
 
 
 def _fingerprint() -> int:
@@ -243,16 +247,29 @@ class Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-def _pack(header: bytes, arrays: Sequence[Sequence[array[Any] | bytes]]) -> list[memoryview]:
-    """``header``, then each array (given as pieces of one type code) with
-    its type code and length, as views of the arrays: no copy."""
-    out = [memoryview(header)]
+def _pack(arrays: Sequence[Sequence[array[Any] | bytes]]) -> list[memoryview]:
+    """Each array (given as pieces of one type code) with its type code and
+    length, as views of the arrays: no copy."""
+    out = []
     for pieces in arrays:
         views = [memoryview(piece).cast("B") for piece in pieces]
         code = pieces[0].typecode if isinstance(pieces[0], array) else "B"
         out.append(memoryview(_ARRAY.pack(code.encode(), sum(map(len, views)))))
         out.extend(views)
     return out
+
+
+class _Checked:
+    """A stream that keeps the CRC-32 of what was read from it."""
+
+    def __init__(self, stream: Readable) -> None:
+        self._stream = stream
+        self.crc = 0
+
+    def read(self, size: int, /) -> bytes:
+        data = self._stream.read(size)
+        self.crc = crc32(data, self.crc)
+        return data
 
 
 def _read_exactly(stream: Readable, size: int) -> bytes:
@@ -399,16 +416,21 @@ class Stories:
         ]
         for index in (self._by_path, self._by_url, self._by_band):
             arrays += [[array("Q", map(len, index.keys))], index.keys, index.vals]
+        body = _pack(arrays)
+        crc = 0
+        for piece in body:
+            crc = crc32(piece, crc)
         header = _HEADER.pack(
             _MAGIC,
             _fingerprint(),
+            crc,
             len(self._paths),
             self._live,
             self._stories,
             self._next_comp,
             len(arrays),
         )
-        return _pack(header, arrays)
+        return [memoryview(header), *body]
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Stories:
@@ -421,16 +443,19 @@ class Stories:
     def read(cls, stream: Readable) -> Stories:
         """`from_bytes`, reading from ``stream`` an array at a time."""
         header = _read_exactly(stream, _HEADER.size)
-        magic, fingerprint, n, live, stories, next_comp, count = _HEADER.unpack(header)
+        magic, fingerprint, crc, n, live, stories, next_comp, count = _HEADER.unpack(header)
         if magic != _MAGIC or fingerprint != _fingerprint():
             raise ValueError("stories state of another version")
         if count != 19:
             raise ValueError("stories state damaged")
-        arrays = _unpack(stream, count)
+        checked = _Checked(stream)
+        arrays = _unpack(checked, count)
+        if checked.crc != crc:
+            raise ValueError("stories state damaged (its checksum differs)")
         self = cls()
         try:
             self._load(arrays, n, live, stories, next_comp)
-        except (IndexError, UnicodeDecodeError, TypeError) as error:
+        except (IndexError, OverflowError, UnicodeDecodeError, TypeError) as error:
             raise ValueError(f"stories state damaged: {error}") from None
         return self
 
@@ -450,7 +475,10 @@ class Stories:
         check(url_start[0] == 0 and url_start[-1] == len(url_hashes))
         check(all(map(le, url_start, islice(url_start, 1, None))))
         check(not n or (max(sketch_len) <= K and max(alive) <= 1))
-        check(sum(alive) == live and (not n or max(comp_of) < nxt))
+        check(sum(alive) == live and nxt < 2**31 and (not n or max(comp_of) < nxt))
+        # A time is a date or NaN (none); an article's own URLs are among its URLs.
+        check(all(map(_finite_or_nan, time)))
+        check(all(map(le, url_own, map(sub, islice(url_start, 1, None), url_start))))
         comps: dict[int, list[int]] = {}
         for slot in compress(range(n), map(le, repeat(0), comp_of)):
             check(bool(alive[slot]))
@@ -897,8 +925,8 @@ class Stories:
             self._make_story(part)
 
     def _maybe_compact(self) -> None:
-        """Rebuild without dead slots once they outnumber the live ones (the
-        stories stay the same: they depend only on the articles)."""
+        """Rebuild without dead slots once they outnumber the live ones,
+        keeping every story as it is."""
         dead = len(self._paths) - self._live
         if dead <= max(BULK, self._live):
             return
@@ -917,14 +945,24 @@ class Stories:
                         self._sketch_of(s),
                     )
                 )
+        # The stories are carried over slot by slot, not found again: with
+        # `MAX_STORY` reached, a regrouping could draw other stories.
+        moved = {old: new for new, old in enumerate(compress(count(), self._alive))}
+        comps = {
+            number: [moved[s] for s in members if s in moved]
+            for number, members in self._comps.items()
+        }
+        next_comp, stories = self._next_comp, self._stories
         self._reset()
         for row in rows:
             self._store(*row, bulk=True)
         for index in (self._by_path, self._by_url, self._by_band):
             index.sort()
-        union = _Union(self._comp_of, self._comps)
-        self._bulk_edges(0, union)
-        self._apply(union, range(len(self._paths)), {})
+        for number, members in comps.items():
+            self._comps[number] = members
+            for s in members:
+                self._comp_of[s] = number
+        self._next_comp, self._stories = next_comp, stories
 
 
 def group(docs: Iterable[StoryDoc]) -> dict[str, str]:

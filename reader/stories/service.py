@@ -97,8 +97,8 @@ def settle(grouper: Stories, kept: Mapping[str, str]) -> Changes:
 
 
 KEEP_AFTER = 2_000
-"""Files regrouped since the grouping was last kept after which it is kept
-again (the log and the next start's work stay small)."""
+"""Files regrouped at a start, from the kept grouping, past which the
+grouping is kept again (the log and the next start's work stay small)."""
 
 
 def build(index: Any) -> Stories:
@@ -150,16 +150,14 @@ def group_index(index: Any) -> tuple[Stories, Changes]:
     return grouper, changes
 
 
-def update(
-    grouper: Stories,
-    index: Any,
-    rows: Iterable[RowData],
-    gone: Iterable[str],
-    *,
-    keep: bool = False,
-) -> Changes:
-    """Files that changed, appeared (`rows`) or vanished (`gone`); with
-    `keep`, the grouping is kept in the index too."""
+def update(grouper: Stories, index: Any, rows: Iterable[RowData], gone: Iterable[str]) -> Changes:
+    """Files that changed, appeared (`rows`) or vanished (`gone`).
+
+    The stories they touch are written to the index, but neither the
+    grouping nor the count it is current at: the app writes a file to the
+    index before it sends it here, so the index may already hold writes
+    this grouping has not seen. The log keeps them (`StoreIndex.story_log`)
+    and the next start regroups them from the kept grouping."""
     gone, rows = list(gone), list(rows)
     changed = grouper.remove(gone) if gone else set()
     changed |= grouper.add(doc_of(data) for data in rows)
@@ -167,9 +165,7 @@ def update(
     changes = changes_of(grouper, changed.union(data[0] for data in rows))
     if index is not None:
         with contextlib.suppress(sqlite3.Error):
-            written = index.written()
-            state = (written, grouper.pieces()) if keep else None
-            index.set_stories(changes, grouped_at=written, state=state)
+            index.set_stories(changes)
     return changes
 
 
@@ -187,13 +183,12 @@ def serve(store: str, index_path: str, connection: Connection) -> None:
     with StoreIndex(Path(store), Path(index_path)) as index, contextlib.closing(connection):
         try:
             grouper, changes = group_index(index)
-        except sqlite3.Error as error:
-            connection.send(("failed", str(error)))
+        except Exception as error:  # a damaged index, or a bug: said, not hidden
+            connection.send(("failed", f"{type(error).__name__}: {error}"))
             return
         connection.send(("changes", changes))
         del changes
         _give_back_memory()  # what settling freed: the grouping is 35 MB at 100k
-        since_kept = 0
         while True:
             try:
                 message = connection.recv()
@@ -202,11 +197,12 @@ def serve(store: str, index_path: str, connection: Connection) -> None:
             if message[0] != "update":
                 return
             _, rows, gone = message
-            since_kept += len(rows) + len(gone)
-            keep = since_kept > KEEP_AFTER
-            if keep:
-                since_kept = 0
-            connection.send(("changes", update(grouper, index, rows, gone, keep=keep)))
+            try:
+                changes = update(grouper, index, rows, gone)
+            except Exception as error:
+                connection.send(("failed", f"{type(error).__name__}: {error}"))
+                return
+            connection.send(("changes", changes))
 
 
 def _give_back_memory() -> None:

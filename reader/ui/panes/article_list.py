@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,6 +27,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reader.config import Column
 from reader.library.library import Marks
 from reader.model import Row
 from reader.ui.keys import bindings, use_own_keys
@@ -38,7 +40,7 @@ MARKS_WIDTH = Marks.WIDTH + 1
 """The mark cells (`Marks.prefix`) and a blank cell before the next column."""
 
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
-COLUMN_NAMES = ("date", "provider", "title", "quality")
+COLUMN_NAMES: tuple[str, ...] = get_args(Column)
 """The list's columns, in their default order (config.toml's `[ui] columns`)."""
 
 PLAIN = Marks()
