@@ -6,7 +6,7 @@ coverage."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,9 @@ from reader.library.library import Marks
 from reader.library.session import Session, load_session, save_session
 from reader.store.index import StoreIndex
 from reader.triage.state import NO_FLAGS, Flags, State
+from reader.ui import main_screen as main_screen_module
 from reader.ui.app import NewsdeskApp
-from reader.ui.main_screen import MainScreen
+from reader.ui.main_screen import MainScreen, StoriesChanged
 from reader.ui.panes.article_list import CHILD, story_badge
 from tests.conftest import (
     Messages,
@@ -459,3 +460,46 @@ async def test_the_tree_counts_stories_and_its_node_shows_one_article_each(
         app.main_screen.articles.focus()
         await pilot.press("z")
         await wait_for(pilot, lambda: stories_node() is None)
+
+
+async def test_many_story_changes_come_in_a_few_at_a_time(
+    make_store: StoreMaker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first grouping sends every change at once: the screen takes them in
+    # parts, with its own turn between them, and folds once at the end.
+    monkeypatch.setattr(main_screen_module, "STORY_CHANGES_AT_ONCE", 1)
+    app = make_app(story_store(make_store), tmp_path)
+    parts: list[int] = []
+    real_apply = app.library.apply_stories
+
+    def counted(changes: Mapping[str, str | None]) -> None:
+        parts.append(len(changes))
+        real_apply(changes)
+
+    monkeypatch.setattr(app.library, "apply_stories", counted)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await stories_in(pilot, app)
+        await wait_for(pilot, lambda: shown(app) == FOLDED)
+        assert parts and max(parts) == 1 and sum(parts) >= 4
+        assert "3 stories, 5 articles" in app.main_screen.status_line.status
+        # Changes that come while others are being taken in wait their turn.
+        library = app.library
+
+        def row_titled(title: str) -> int:
+            return next(i for i, row in enumerate(library.rows) if row.title == title)
+
+        comet, ferry, crane = (
+            row_titled(title)
+            for title in ("Comet seen over the bay", "Ferry strike ends", "Harbour crane collapses")
+        )
+        story = "a1b2c3d4e5"
+        parts.clear()
+        main = app.main_screen
+        main.post_message(
+            StoriesChanged({library.rows[i].path: story for i in (comet, ferry, crane)})
+        )
+        main.post_message(StoriesChanged({library.rows[ferry].path: None}))
+        await wait_for(pilot, lambda: sum(parts) == 4)
+        await pilot.pause()
+        assert library.stories.story_key(comet) == library.stories.story_key(crane) == story
+        assert library.stories.story_key(ferry) is None
