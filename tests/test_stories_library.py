@@ -194,9 +194,7 @@ def test_a_live_change_joins_and_leaves_a_story(make_store: StoreMaker, tmp_path
                 (root / name).unlink()
                 library.apply_updates(library.hand_over({name: None}))
                 return
-            (root / name).write_text(text, encoding="utf-8")
-            entry = next(entry for entry in scan(root) if entry.path == name)
-            row = parse_row_bytes(read_file(root / name)[0], entry)
+            row = rewritten(root, name, text)
             library.apply_updates(library.hand_over({name: row}))
 
         change("f.md", article_text("Council budget", extra=related("https://one.example/wall"),
@@ -286,6 +284,13 @@ def test_a_warm_start_with_nothing_changed_groups_nothing(
             assert not index.stories_current()  # f.md was written since
 
 
+def rewritten(root: Path, name: str, text: str) -> Row:
+    """Write `name` anew and parse it, as the watcher would."""
+    _rewrite(root, name, text)
+    entry = next(entry for entry in scan(root) if entry.path == name)
+    return parse_row_bytes(read_file(root / name)[0], entry)
+
+
 def _rewrite(root: Path, name: str, text: str | None) -> None:
     if text is None:
         (root / name).unlink()
@@ -362,13 +367,8 @@ def test_stories_changed_live_and_changed_back_while_closed_come_out_right(
             library = loaded(root, state, index)
             # Live: f joins a's story, and the index's stories say so.
             linked = related("https://one.example/wall")
-            _rewrite(
-                root,
-                "f.md",
-                article_text("Council budget", url="https://four.example/budget", extra=linked),
-            )
-            entry = next(entry for entry in scan(root) if entry.path == "f.md")
-            row = parse_row_bytes(read_file(root / "f.md")[0], entry)
+            text = article_text("Council budget", url="https://four.example/budget", extra=linked)
+            row = rewritten(root, "f.md", text)
             index.put([row])
             library.apply_updates(library.hand_over({"f.md": row}))
             assert frozenset({"a.md", "b.md", "f.md"}) in partition(library)
@@ -428,19 +428,18 @@ def test_a_change_written_but_not_yet_grouped_is_grouped_at_the_next_start(
     root = story_store(make_store)
     cache = tmp_path / "index.sqlite3"
 
-    def row_of(name: str, text: str) -> Row:
-        _rewrite(root, name, text)
-        entry = next(entry for entry in scan(root) if entry.path == name)
-        return parse_row_bytes(read_file(root / name)[0], entry)
-
     with State(tmp_path / "state.sqlite3") as state:
         with StoreIndex(root, cache) as index:
             loaded(root, state, index)
             grouper, _ = service.group_index(index)
             assert index.stories_current()
-            f = row_of("f.md", article_text("Rail fares", url="https://three.example/fares"))
-            e = row_of(
-                "e.md", article_text("Council budget", extra=related("https://one.example/wall"))
+            f = rewritten(
+                root, "f.md", article_text("Rail fares", url="https://three.example/fares")
+            )
+            e = rewritten(
+                root,
+                "e.md",
+                article_text("Council budget", extra=related("https://one.example/wall")),
             )
             index.put([f])
             index.put([e])  # written, but the app quits before it is grouped

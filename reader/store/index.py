@@ -211,6 +211,15 @@ def _log_stories(conn: sqlite3.Connection, paths: Sequence[object]) -> None:
     )
 
 
+def _delete_paths(
+    conn: sqlite3.Connection, table: str, paths: Sequence[tuple[object, ...]]
+) -> None:
+    """Delete these paths (bound as `_utf8` gives them) from `table`, unless
+    it is empty: a cold index has nothing to look up, 100,000 times."""
+    if paths and conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+        conn.executemany(f"DELETE FROM {table} WHERE path = {_TEXT}", paths)
+
+
 def _meta_int(conn: sqlite3.Connection, key: str) -> int:
     found = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     try:
@@ -635,17 +644,11 @@ class StoreIndex:
             self._put_links(conn, rows)
             _bump(conn)
             _log_stories(conn, [v[0] for v in row_values] + [v[0] for v in problem_values])
-            # (A cold index has no problems to look up, 100,000 times.)
-            if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM problems)").fetchone()[0]:
-                conn.executemany(
-                    f"DELETE FROM problems WHERE path = {_TEXT}", [(v[0],) for v in row_values]
-                )
+            written_paths = [(v[0],) for v in row_values]
+            _delete_paths(conn, "problems", written_paths)
             # A file written leaves its story until it is grouped again, as
             # the app shows it (`Library`): the two agree on what changed.
-            if row_values and conn.execute("SELECT EXISTS (SELECT 1 FROM stories)").fetchone()[0]:
-                conn.executemany(
-                    f"DELETE FROM stories WHERE path = {_TEXT}", [(v[0],) for v in row_values]
-                )
+            _delete_paths(conn, "stories", written_paths)
             if problem_values:
                 for table in ("files", "links", "stories"):
                     conn.executemany(
@@ -750,8 +753,7 @@ class StoreIndex:
         self._insert(
             conn, f"INSERT OR REPLACE INTO links (path, urls) VALUES ({_TEXT}, {_TEXT})", keep
         )
-        if drop and conn.execute("SELECT EXISTS (SELECT 1 FROM links)").fetchone()[0]:
-            conn.executemany(f"DELETE FROM links WHERE path = {_TEXT}", drop)
+        _delete_paths(conn, "links", drop)
 
     def story_inputs(
         self, paths: Iterable[str] | None = None, chunk: int = 5_000
@@ -846,7 +848,7 @@ class StoreIndex:
                 at, pieces = state
                 conn.execute(
                     "INSERT OR REPLACE INTO story_state (id, at, data) VALUES (0, ?, zeroblob(?))",
-                    (at, sum(len(memoryview(piece).cast("B")) for piece in pieces)),
+                    (at, sum(memoryview(piece).nbytes for piece in pieces)),
                 )
                 with conn.blobopen("story_state", "data", 0) as blob:
                     for piece in pieces:

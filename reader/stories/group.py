@@ -608,11 +608,8 @@ class Stories:
             self._append(doc, True)
         if not self._paths:
             return
-        for index in (self._by_path, self._by_url, self._by_band):
-            index.sort()
-        self._drop_repeats(0)
         union = _Union(self._comp_of, self._comps)
-        self._bulk_edges(0, union)
+        self._group_bulk(0, union)
         self._apply(union, range(len(self._paths)), {})
         del union
         self._maybe_compact()
@@ -638,10 +635,7 @@ class Stories:
         new = range(first, len(self._paths))
         union = _Union(self._comp_of, self._comps)
         if bulk:
-            for index in (self._by_path, self._by_url, self._by_band):
-                index.sort()
-            self._drop_repeats(first)
-            self._bulk_edges(first, union)
+            self._group_bulk(first, union)
         else:
             for slot in new:
                 for other in self._neighbours(slot):
@@ -661,6 +655,17 @@ class Stories:
                 changed.discard(path)
         self._maybe_compact()
         return changed
+
+    def _group_bulk(self, first: int, union: _Union) -> None:
+        """After slots from ``first`` on were appended in bulk: sort the
+        indexes, keep the last of a path given twice, join every edge."""
+        self._sort_indexes()
+        self._drop_repeats(first)
+        self._bulk_edges(first, union)
+
+    def _sort_indexes(self) -> None:
+        for index in (self._by_path, self._by_url, self._by_band):
+            index.sort()
 
     def _drop_repeats(self, first: int) -> None:
         """Of the slots from ``first`` on with the same path, keep the last."""
@@ -956,8 +961,7 @@ class Stories:
         self._reset()
         for row in rows:
             self._store(*row, bulk=True)
-        for index in (self._by_path, self._by_url, self._by_band):
-            index.sort()
+        self._sort_indexes()
         for number, members in comps.items():
             self._comps[number] = members
             for s in members:

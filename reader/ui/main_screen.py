@@ -117,12 +117,11 @@ class StoriesChanged(Message):
 
 
 class MoreStoryChanges(Message):
-    """The rest of a large `StoriesChanged`, from `start` on: taken in after
-    whatever (keys) came in meanwhile."""
+    """The story changes waiting (`MainScreen._story_backlog`), from
+    `start` on: taken in after whatever (keys) came in meanwhile."""
 
-    def __init__(self, items: list[tuple[str, str | None]], start: int) -> None:
+    def __init__(self, start: int) -> None:
         super().__init__()
-        self.items = items
         self.start = start
 
 
@@ -170,9 +169,9 @@ class MainScreen(KeptScreen):
         self._detail_timer: Timer | None = None
         self._read_timer: Timer | None = None
         self._first_screen = False
+        """Whether the first screen of articles is on its way."""
         self._story_backlog: list[tuple[str, str | None]] | None = None
         """Story changes being taken in a part at a time (`MoreStoryChanges`)."""
-        """Whether the first screen of articles is on its way."""
         self._first_screen_drawn = False
         self._after_first_screen: Callable[[], None] | None = None
         self._deferred_load: list[Row] | None = None
@@ -721,17 +720,19 @@ class MainScreen(KeptScreen):
             return
         if len(message.changes) > STORY_CHANGES_AT_ONCE:
             self._story_backlog = list(message.changes.items())
-            self._more_story_changes(MoreStoryChanges(self._story_backlog, 0))
+            self._more_story_changes(MoreStoryChanges(0))
             return
         self.library.apply_stories(message.changes)
         self._stories_settled()
 
     @on(MoreStoryChanges)
     def _more_story_changes(self, message: MoreStoryChanges) -> None:
+        backlog = self._story_backlog
+        assert backlog is not None
         end = message.start + STORY_CHANGES_AT_ONCE
-        self.library.apply_stories(dict(message.items[message.start : end]))
-        if end < len(message.items):
-            self.post_message(MoreStoryChanges(message.items, end))
+        self.library.apply_stories(dict(backlog[message.start : end]))
+        if end < len(backlog):
+            self.post_message(MoreStoryChanges(end))
         else:
             self._story_backlog = None
             self._stories_settled()
