@@ -20,6 +20,7 @@ from reader.store.index import StoreIndex
 from reader.stories import service
 from reader.triage.state import State
 from tests.conftest import StoreMaker, article_text
+from tests.test_index import make_row
 from tests.test_library import load
 
 
@@ -452,3 +453,34 @@ def test_a_change_written_but_not_yet_grouped_is_grouped_at_the_next_start(
             assert frozenset({"a.md", "b.md", "e.md"}) in partition(warm)
             assert frozenset({"c.md", "c-copy.md", "f.md"}) in partition(warm)
             assert index.stories_current()
+
+
+def test_story_rows_stay_lead_first_when_articles_come_in_several_parts() -> None:
+    # A warm start: the story is known first, its rows come in parts, the
+    # lead last. Sorting is put off until the story is read: each read must
+    # still see the lead first.
+    from reader.library.story_rows import StoryRows
+
+    stories = StoryRows()
+    rows: list[Row] = []
+    path_index: dict[str, int] = {}
+    stories.apply({"a": "S", "b": "S", "c": "S"}, path_index, rows)
+    for part in (
+        [make_row("a", quality=10, published=5.0)],
+        [make_row("b", quality=50, published=9.0)],
+        [make_row("c", quality=50, published=1.0)],
+    ):
+        start = len(rows)
+        rows.extend(part)
+        path_index.update({row.path: i for i, row in enumerate(part, start)})
+        stories.rows_added(start, rows)
+        if start == 1:
+            assert stories.members(0) == [1, 0]  # b: quality 50 before 10
+    assert stories.members(0) == [2, 1, 0]  # c: as good as b, and earlier
+    assert stories.leads() == frozenset({2})
+    assert stories.fold([0, 1, 2]) == ([2], {2: 3})
+    # The lead leaves: the next best leads.
+    stories.rows_gone([2], rows)
+    assert stories.members(0) == [1, 0]
+    assert stories.fold([0, 1]) == ([1], {1: 2})
+    assert stories.leads() == frozenset({1})
