@@ -19,6 +19,8 @@ class Row:
 
     Kept small (well under 1 KB an article) so that 100,000 of them fit in
     memory; the body, the related items and unknown fields stay on disk.
+    A row read back from the index leaves its excerpt there too (`excerpt`
+    is None): a third of a row's memory, and only queries read it.
     """
 
     path: str
@@ -34,7 +36,9 @@ class Row:
     category: str
     type: str
     web_url: str
-    excerpt: str
+    excerpt: str | None
+    """The excerpt, or None when it stays in the index (a row read from
+    it): `StoreIndex.excerpts` has it, and the query corpus asks there."""
     has_body: bool
     n_related: int
     mtime_ns: int = 0

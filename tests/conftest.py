@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import stat
 import sys
@@ -119,7 +120,8 @@ def screen_text(app: object) -> str:
 def held_after(events: Iterable[object], held: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a consumer of loader events holds after applying `events` (to
     `held`, else to nothing), by path: rows and problems. A path appears at
-    most once in a batch."""
+    most once in a batch. Rows are held without their excerpts, as those
+    read from the index are (`test_index` checks the excerpts kept there)."""
     from reader.store.loader import Batch, Removed
 
     held = {} if held is None else held
@@ -129,7 +131,7 @@ def held_after(events: Iterable[object], held: dict[str, Any] | None = None) -> 
             paths = [item.path for item in items]
             assert len(paths) == len(set(paths)), "a path appears once in a batch"
             for item in items:
-                held[item.path] = item
+                held[item.path] = _without_excerpt(item)
         elif isinstance(event, Removed):
             for path in event.paths:
                 held.pop(path, None)
@@ -141,7 +143,13 @@ def held_in(root: Path) -> dict[str, Any]:
     from reader.store.files import load_store
 
     result = load_store(root)
-    return {item.path: item for item in (*result.rows, *result.problems)}
+    return {item.path: _without_excerpt(item) for item in (*result.rows, *result.problems)}
+
+
+def _without_excerpt(item: Any) -> Any:
+    from reader.model import Row
+
+    return dataclasses.replace(item, excerpt=None) if isinstance(item, Row) else item
 
 
 class Messages:

@@ -288,3 +288,78 @@ def test_the_corpus_made_mid_load_numbers_rows_as_the_screen_does(
     library.add(library.take_in(rows[half:]))
     view = library.evaluate(parse("T1 OR T4"), library.query_context())
     assert sorted(titles(library, view)) == ["T1", "T4"]
+
+
+def test_a_warm_start_leaves_excerpts_in_the_index_and_queries_still_read_them(
+    make_store: StoreMaker,
+    tmp_path: Path,
+    state: State,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from reader.cli import main as cli_main
+    from reader.search import corpus
+
+    lighthouse = '"The lighthouse keeper retires after forty years."'
+    root = make_store(
+        {
+            "a.md": article_text("Harbour news").replace('"An excerpt."', lighthouse),
+            "b.md": article_text("Other news", date="2026-03-15T08:30:00Z"),
+            "c.md": article_text("Keeper of the light"),
+        }
+    )
+    cache = tmp_path / "index.sqlite3"
+    with StoreIndex(root, cache) as index:
+        cold = Library(root, index=index, state=state)
+        load(cold)
+        # Parsed and written to the index: the rows leave their excerpts there.
+        assert not cold.warm and {row.excerpt for row in cold.rows} == {None}
+        assert titles(cold, cold.evaluate(parse("lighthouse"), cold.query_context())) == [
+            "Harbour news"
+        ]
+    for phrase_checks in (corpus.PHRASE_CHECKS, 0):  # candidates one by one, then every text
+        monkeypatch.setattr(corpus, "PHRASE_CHECKS", phrase_checks)
+        with StoreIndex(root, cache) as index:
+            library = Library(root, index=index, state=state)
+            load(library)
+            # A warm start: no row holds its excerpt, the index does.
+            assert library.warm and {row.excerpt for row in library.rows} == {None}
+
+            def found(text: str, library: Library = library) -> list[str]:
+                return titles(library, library.evaluate(parse(text), library.query_context()))
+
+            assert found("lighthouse") == ["Harbour news"]
+            assert found("light*") == ["Harbour news", "Keeper of the light"]
+            assert found('"keeper retires"') == ["Harbour news"]
+            assert found('"lighthouse retires"') == []
+            # A rule of `[hide]` reads the excerpt too.
+            hiding = Library(root, index=index, state=state, hide=["forty"])
+            load(hiding)
+            assert titles(hiding, hiding.order) == ["Other news", "Keeper of the light"]
+    # Output prints the excerpt a warm start left in the index.
+    options = ["--cache", str(cache), "--state", str(tmp_path / "other-state.sqlite3"), "-q"]
+    assert cli_main(["export", str(root), *options]) == 0
+    excerpts = {item["title"]: item["excerpt"] for item in json.loads(capsys.readouterr().out)}
+    assert excerpts == {
+        "Harbour news": lighthouse.strip('"'),
+        "Other news": "An excerpt.",
+        "Keeper of the light": "An excerpt.",
+    }
+
+
+def test_rows_the_index_could_not_take_keep_their_excerpts(
+    make_store: StoreMaker, tmp_path: Path, state: State
+) -> None:
+    # A quality beyond 64 bits: the index skips that row, so only the row
+    # itself holds its excerpt.
+    text = article_text("Huge", quality="1" + "0" * 30)
+    root = make_store({"huge.md": text.replace('"An excerpt."', '"Seventeen walruses"')})
+    with StoreIndex(root, tmp_path / "index.sqlite3") as index:
+        library = Library(root, index=index, state=state)
+        load(library)
+        assert [row.excerpt for row in library.rows] == ["Seventeen walruses"]
+        assert titles(library, library.evaluate(parse("walruses"), library.query_context())) == [
+            "Huge"
+        ]

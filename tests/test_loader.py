@@ -278,8 +278,8 @@ def test_a_broken_pool_falls_back_to_parsing_here(
 
 
 def test_changes_fold_events_with_the_latest_word_on_each_path() -> None:
-    row = Row("a.txt", "A", "", "", None, None, None, (), "", "", "", "", False, 0)
-    changed = Row("a.txt", "A2", "", "", None, None, None, (), "", "", "", "", False, 0)
+    row = Row("a.txt", "A", "", "", None, None, None, (), "", "", "", None, False, 0)
+    changed = Row("a.txt", "A2", "", "", None, None, None, (), "", "", "", None, False, 0)
     changes = Changes()
     assert not changes
     events: list[Event] = [
@@ -368,3 +368,27 @@ def test_helper_processes_run_below_the_app() -> None:
         pool.shutdown()
     app = os.getpriority(os.PRIO_PROCESS, 0)
     assert helper > app or app == 19  # 19: the lowest there is
+
+
+def test_a_batch_says_whether_the_index_holds_all_of_it(make_store: StoreMaker) -> None:
+    # A quality beyond 64 bits cannot go in the index: that batch's rows
+    # must keep their excerpts, as nothing else holds them.
+    root = check_store(
+        make_store(
+            {
+                "a.txt": article_text("Fine"),
+                "huge.txt": article_text("Huge", quality="1" + "0" * 30),
+            }
+        )
+    )
+    with StoreIndex(root, memory=True) as index:
+        [cold] = [e for e in stream_store(root, index=index) if isinstance(e, Batch) and e.rows]
+        warm = [e for e in stream_store(root, index=index) if isinstance(e, Batch) and e.rows]
+    assert not cold.indexed and sorted(row.path for row in cold.rows) == ["a.txt", "huge.txt"]
+    # The next start reads "a.txt" from the index and parses "huge.txt" again.
+    assert [([row.path for row in e.rows], e.indexed) for e in warm] == [
+        (["a.txt"], True),
+        (["huge.txt"], False),
+    ]
+    without = {row.path: row.excerpt for row in cold.rows}
+    assert without == {"a.txt": "An excerpt.", "huge.txt": "An excerpt."}

@@ -359,7 +359,8 @@ def _view(library: Library, query: Query | None) -> tuple[list[Row], dict[str, s
     rows = library.rows
     view = _indices(library, query)
     stories = library.stories
-    return [rows[i] for i in view], {rows[i].path: stories.id_of(i, rows) for i in view}
+    shown = library.with_excerpts([rows[i] for i in view])
+    return shown, {rows[i].path: stories.id_of(i, rows) for i in view}
 
 
 def _count_stories(library: Library, query: Query | None) -> int:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from reader.model import Row
 
 if TYPE_CHECKING:
+    from reader.search.corpus import Excerpts
     from reader.search.query import Query
 
 
@@ -28,6 +29,8 @@ class HideRules:
     texts: tuple[str, ...] = ()
     clock: Callable[[], float] | None = None
     """The time `age:` is measured from (None: the system clock)."""
+    excerpts: Excerpts | None = None
+    """Where the excerpts of rows read from the index are (`Corpus.excerpts`)."""
     problems: list[str] = field(default_factory=list)
     """One line for each query not used, and why (after `compile`)."""
     _queries: list[Query] | None = None
@@ -66,8 +69,7 @@ class HideRules:
             return []
         from reader.search.query import Context, Corpus
 
-        corpus = Corpus()
-        corpus.extend(rows)
+        corpus = Corpus(rows, excerpts=self.excerpts)
         context = Context(now=self.clock() if self.clock is not None else None)
         found: set[int] = set()
         for query in queries:

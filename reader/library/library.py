@@ -190,7 +190,7 @@ class Library:
         hide: Sequence[str] = (),
     ) -> None:
         self.root = root
-        self.hide = HideRules(tuple(hide), clock=lambda: self.clock())
+        self.hide = HideRules(tuple(hide), clock=lambda: self.clock(), excerpts=self.excerpts)
         """config.toml's `[hide]` queries."""
         self.stories = StoryRows()
         """(UI) Which rows tell the same story."""
@@ -285,11 +285,35 @@ class Library:
             if self._corpus is None:
                 from reader.search.query import Corpus
 
-                corpus = Corpus()
+                corpus = Corpus(excerpts=self.excerpts)
                 corpus.extend(self._not_in_corpus)
                 self._not_in_corpus = []
                 self._corpus = corpus
             return self._corpus
+
+    def excerpts(self, paths: Sequence[str]) -> dict[str, str]:
+        """(any thread) The excerpts the index holds of `paths`, for rows
+        read from it (which leave theirs there); none when it cannot be
+        read (the load or the watcher says why)."""
+        import sqlite3
+
+        if self.index is None:
+            return {}
+        try:
+            return self.index.excerpts(paths)
+        except sqlite3.Error:
+            return {}
+
+    def with_excerpts(self, rows: Sequence[Row]) -> list[Row]:
+        """(any thread) `rows`, each with its excerpt (copies of those read
+        from the index), for output that prints them."""
+        from dataclasses import replace
+
+        found = self.excerpts([row.path for row in rows if row.excerpt is None])
+        return [
+            row if row.excerpt is not None else replace(row, excerpt=found.get(row.path, ""))
+            for row in rows
+        ]
 
     def newest(self, count: int) -> list[Row]:
         """(UI) The index's newest rows, for a first screen before any load:
@@ -502,9 +526,11 @@ class Library:
                     parsed: list[Row | Problem] = [*event.rows, *event.problems]
                     for item in parsed:
                         if item.path in delivered:
-                            items[item.path] = item
+                            items[item.path] = item  # grouped again: keeps its excerpt
                         elif isinstance(item, Row):
                             delivered.add(item.path)
+                            if event.indexed:
+                                item.excerpt = None  # the index holds it (`excerpts`)
                             rows.append(item)
                         else:
                             delivered.add(item.path)

@@ -69,7 +69,12 @@ class _Order:
     getter: Callable[[bytes], tuple[int, ...]] | None = None
 
 
-def _row_text(row: Row) -> str:
+Excerpts = Callable[[Sequence[str]], Mapping[str, str]]
+"""Where the excerpts of rows that do not hold theirs are (`Row.excerpt` is
+None): paths -> excerpt, a path not found left out."""
+
+
+def _row_text(row: Row, excerpt: str) -> str:
     """A row's words in order, as phrases are looked for in them: title,
     excerpt, provider and topics, each between bars so that a phrase does
     not run from one field into the next."""
@@ -78,7 +83,7 @@ def _row_text(row: Row) -> str:
             "",
             *words(row.title),
             "|",
-            *words(row.excerpt),
+            *words(excerpt),
             "|",
             *_words_of(row.provider),
             "|",
@@ -101,8 +106,11 @@ class Corpus:
     evaluates.
     """
 
-    def __init__(self, rows: Iterable[Row] = ()) -> None:
+    def __init__(self, rows: Iterable[Row] = (), excerpts: Excerpts | None = None) -> None:
         self._lock = threading.RLock()
+        self.excerpts = excerpts
+        """Where the excerpts of rows read from the index are (none: such a
+        row's excerpt counts as empty)."""
         self._pause: Callable[[], object] | None = None
         """`prepare`'s pause while it sorts (see `gentle_sorted`)."""
         self.rows: list[Row] = []
@@ -291,25 +299,38 @@ class Corpus:
         get = postings.get
         vocab = self._vocab
         rows = self.rows
-        for i in range(self._words_built, self._n):
-            if pause is not None and not i & PAUSE_EVERY:
-                self._words_built = i  # what is built stays if pause() raises
+        # In parts of PAUSE_EVERY + 1 rows: a pause between two, and the
+        # excerpts a part's rows do not hold looked up at once.
+        for start in range(self._words_built, self._n, PAUSE_EVERY + 1):
+            if pause is not None:
+                self._words_built = start  # what is built stays if pause() raises
                 pause()
-            r = rows[i]
-            toks = set(words(r.title))
-            toks.update(words(r.excerpt))
-            toks.update(_words_of(r.provider))
-            for topic in r.topics:
-                toks.update(_words_of(topic))
-            for tok in toks:
-                p = get(tok)
-                if p is None:
-                    postings[tok] = array("i", (i,))
-                    vocab.append(tok)
-                    self._vocab_sorted = False
-                else:
-                    p.append(i)
+            part = rows[start : min(start + PAUSE_EVERY + 1, self._n)]
+            for i, r, excerpt in zip(
+                range(start, start + len(part)), part, self._excerpts_of(part), strict=True
+            ):
+                toks = set(words(r.title))
+                toks.update(words(excerpt))
+                toks.update(_words_of(r.provider))
+                for topic in r.topics:
+                    toks.update(_words_of(topic))
+                for tok in toks:
+                    p = get(tok)
+                    if p is None:
+                        postings[tok] = array("i", (i,))
+                        vocab.append(tok)
+                        self._vocab_sorted = False
+                    else:
+                        p.append(i)
         self._words_built = self._n
+
+    def _excerpts_of(self, rows: Sequence[Row]) -> list[str]:
+        """The excerpts of `rows`: their own, else the index's (`excerpts`)."""
+        missing = [row.path for row in rows if row.excerpt is None]
+        found: Mapping[str, str] = {}
+        if missing and self.excerpts is not None:
+            found = self.excerpts(missing)
+        return [row.excerpt if row.excerpt is not None else found.get(row.path, "") for row in rows]
 
     def _build_texts(self) -> None:
         """Each row's words in order, for phrases: built when a phrase has
@@ -319,9 +340,11 @@ class Corpus:
         texts = self._texts
         ends = self._text_ends
         rows = self.rows
-        for i in range(len(ends), self._n):
-            texts += _row_text(rows[i]).encode()
-            ends.append(len(texts))
+        for start in range(len(ends), self._n, PACED_PART):
+            part = rows[start : min(start + PACED_PART, self._n)]
+            for row, excerpt in zip(part, self._excerpts_of(part), strict=True):
+                texts += _row_text(row, excerpt).encode()
+                ends.append(len(texts))
 
     def _sorted_vocab(self) -> list[str]:
         if not self._vocab_sorted:
@@ -433,8 +456,11 @@ class Corpus:
             needle = " " + " ".join(tokens) + ("" if prefix else " ")
             hits = [m.start() for m in _ONE.finditer(both.to_bytes(self._n, "little"))]
             if len(self._text_ends) < self._n and len(hits) <= PHRASE_CHECKS:
-                rows = self.rows
-                return self._mask_of(([i for i in hits if needle in _row_text(rows[i])],))
+                rows = [self.rows[i] for i in hits]
+                texts = map(_row_text, rows, self._excerpts_of(rows))
+                return self._mask_of(
+                    ([i for i, text in zip(hits, texts, strict=True) if needle in text],)
+                )
             self._build_texts()
             find, ends, encoded = self._texts.find, self._text_ends, needle.encode()
             return self._mask_of(

@@ -78,6 +78,11 @@ _FILE_COLUMNS = (
     "path, title, provider, domain, published, quality, heat, topics,"
     " category, type, web_url, excerpt, has_body, n_related, mtime_ns, size"
 )
+_READ_COLUMNS = _FILE_COLUMNS.replace("excerpt", "NULL")
+"""The columns rows are read back with: the excerpt stays in the index
+(`StoreIndex.excerpts`), where only queries need it."""
+EXCERPTS_AT_ONCE = 500
+"""Paths looked up per statement by `StoreIndex.excerpts`."""
 """The columns of `files` in the order of `Row`'s fields."""
 
 _TABLES = {
@@ -126,7 +131,7 @@ keeps its rows."""
 
 _NEWEST = (
     "SELECT f.path, f.title, p.value, d.value, f.published, f.quality, f.heat, t.value,"
-    " c.value, k.value, f.web_url, f.excerpt, f.has_body, f.n_related, f.mtime_ns, f.size"
+    " c.value, k.value, f.web_url, NULL, f.has_body, f.n_related, f.mtime_ns, f.size"
     " FROM files AS f"
     " LEFT JOIN labels AS p ON p.id = f.provider LEFT JOIN labels AS d ON d.id = f.domain"
     " LEFT JOIN labels AS t ON t.id = f.topics LEFT JOIN labels AS c ON c.id = f.category"
@@ -226,6 +231,14 @@ def _meta_int(conn: sqlite3.Connection, key: str) -> int:
         return int(found[0]) if found is not None else 0
     except ValueError:
         return -1
+
+
+def _excerpt_to_write(row: Row) -> str:
+    """A parsed row's excerpt. (A row read back from the index has none:
+    writing it again would lose the excerpt the index holds.)"""
+    if row.excerpt is None:
+        raise ValueError(f"no excerpt to write for {row.path!r}: a row read from the index")
+    return row.excerpt
 
 
 def _utf8_or_none(text: str) -> str | bytes | None:
@@ -484,6 +497,23 @@ class StoreIndex:
         """Every indexed row, in no particular order."""
         return [row for batch in self.iter_rows() for row in batch]
 
+    def excerpts(self, paths: Sequence[str]) -> dict[str, str]:
+        """The excerpts of the articles at `paths` (a path the index does not
+        hold is left out). Any thread; raises `sqlite3.Error`."""
+        found: dict[str, str] = {}
+        for start in range(0, len(paths), EXCERPTS_AT_ONCE):
+            part = [p for p in map(_utf8_or_none, paths[start : start + EXCERPTS_AT_ONCE]) if p]
+            if not part:
+                continue
+            marks = ",".join(_TEXT for _ in part)
+            with self._lock:
+                found.update(
+                    self._conn.execute(
+                        f"SELECT path, excerpt FROM files WHERE path IN ({marks})", part
+                    ).fetchall()
+                )
+        return found
+
     def newest(self, count: int) -> list[Row]:
         """The `count` newest rows, labels joined in: a first screen, in a
         few milliseconds. Raises `sqlite3.DatabaseError` for a damaged index."""
@@ -507,7 +537,7 @@ class StoreIndex:
             with self._lock:
                 decode = _RowDecoder(self._conn)
                 records = self._conn.execute(
-                    f"SELECT {_FILE_COLUMNS} FROM files ORDER BY published DESC"
+                    f"SELECT {_READ_COLUMNS} FROM files ORDER BY published DESC"
                 ).fetchall()[skip:]
             for start in range(0, len(records), chunk):
                 yield decode(records[start : start + chunk])
@@ -529,13 +559,13 @@ class StoreIndex:
             if skip > 0:
                 decode = _RowDecoder(conn)
                 cursor = conn.execute(
-                    f"SELECT {_FILE_COLUMNS} FROM files WHERE rowid NOT IN"
+                    f"SELECT {_READ_COLUMNS} FROM files WHERE rowid NOT IN"
                     " (SELECT rowid FROM files ORDER BY published DESC LIMIT ?)",
                     (skip,),
                 )
             else:
                 decode = _RowDecoder(conn)
-                cursor = conn.execute(f"SELECT {_FILE_COLUMNS} FROM files")
+                cursor = conn.execute(f"SELECT {_READ_COLUMNS} FROM files")
             while batch := decode(cursor.fetchmany(chunk)):
                 yield batch
         finally:
@@ -707,7 +737,7 @@ class StoreIndex:
             category,
             kind,
             _utf8(row.web_url),
-            _utf8(row.excerpt),
+            _utf8(_excerpt_to_write(row)),
             1 if row.has_body else 0,
             row.n_related,
             row.mtime_ns,

@@ -108,6 +108,9 @@ class Progress:
 class Batch:
     rows: list[Row]
     problems: list[Problem]
+    indexed: bool = False
+    """Every row and problem of it is in the index as it is (a row's
+    excerpt can be read there: `StoreIndex.excerpts`)."""
 
 
 @dataclass(slots=True)
@@ -267,7 +270,7 @@ class _Load:
                     known[row.path] = row
                 self.indexed += len(rows)
                 self.delivered = True
-                yield Batch(rows, [])
+                yield Batch(rows, [], indexed=True)
                 if self.cancelled():
                     return
             problems = index.problems()
@@ -435,6 +438,7 @@ class _Load:
         """Index a parsed batch, then hand it over."""
         self.share_labels(rows)
         self.parsed += len(rows) + len(problems)
+        written = -1
         if self.index is not None:
             stats = {entry.path: entry for entry in entries} if problems else {}
             file_problems = [
@@ -442,9 +446,14 @@ class _Load:
                 for p in problems
                 if p.path in stats
             ]
-            yield from self.write(lambda index: index.put(rows, file_problems))
+
+            def put(index: StoreIndex) -> None:
+                nonlocal written
+                written = index.put(rows, file_problems)
+
+            yield from self.write(put)
         self.delivered = True
-        yield Batch(rows, problems)
+        yield Batch(rows, problems, indexed=written == len(rows) + len(problems))
 
     def write(self, action: Callable[[StoreIndex], object]) -> Iterator[Event]:
         """Apply `action` to the index; on failure go on without an index."""

@@ -49,7 +49,10 @@ excerpt, web_url, links (a `Row` would pickle its every field)."""
 
 
 def row_data(row: Row) -> RowData:
-    return (row.path, row.published, row.quality, row.title, row.excerpt, row.web_url, row.links)
+    """(A row parsed afresh: one read from the index has no excerpt, and the
+    helper reads those rows from the index itself.)"""
+    excerpt = row.excerpt or ""
+    return (row.path, row.published, row.quality, row.title, excerpt, row.web_url, row.links)
 
 
 def doc_of(data: RowData) -> StoryDoc:
